@@ -1,0 +1,38 @@
+"""The one public API: every module's router mounted under /api/<module>/ on one NinjaAPI."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+
+from app.modules import ModuleSpec, discover_modules
+from contracts.kernel.errors import DomainError, NotFoundError
+
+
+class HealthOut(Schema):
+    status: str
+    modules: list[str]
+
+
+def build_api(modules: tuple[ModuleSpec, ...]) -> NinjaAPI:
+    api = NinjaAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "")
+    api.add_exception_handler(DomainError, _domain_error_handler(api))
+    _add_health(api, modules)
+    for spec in modules:
+        api.add_router(f"/{spec.name}", spec.router())
+    return api
+
+
+def _add_health(api: NinjaAPI, modules: tuple[ModuleSpec, ...]) -> None:
+    @api.get("/health", response=HealthOut, tags=["platform"], summary="Liveness and the modules served")
+    def health(request: HttpRequest) -> HealthOut:
+        return HealthOut(status="ok", modules=[spec.name for spec in modules])
+
+
+def _domain_error_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
+    def handle(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
+
+    return handle
+
+
+api = build_api(discover_modules())

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    """The composition root as a Django app: owns `migrate`, `load_demo_data` and bootstrap."""
+
+    name = "app"
+    label = "platform"
+    verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from app.bootstrap import bootstrap
+
+        bootstrap()

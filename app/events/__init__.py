@@ -1,0 +1,1 @@
+"""The event bus: envelopes, subscriptions, publishing and delivery."""

@@ -1,0 +1,1 @@
+"""The inventory module's contract: products, prices and stock reservations."""

@@ -1,0 +1,1 @@
+"""The notifications module's contract: what was sent to whom."""

@@ -1,0 +1,1 @@
+"""The orders module's contract: orders and the events of their life."""

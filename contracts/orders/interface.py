@@ -1,0 +1,10 @@
+from typing import Protocol
+from uuid import UUID
+
+from contracts.orders.dto import OrderSummary
+
+
+class OrdersInterface(Protocol):
+    def get_order(self, *, order_id: UUID) -> OrderSummary:
+        """One order with its lines. Raises ``OrderNotFoundError``."""
+        ...

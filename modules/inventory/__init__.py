@@ -1,0 +1,1 @@
+"""Inventory: products, their prices and stock, and stock reservations for orders."""

@@ -1,0 +1,13 @@
+from django.http import HttpRequest
+from ninja import Router
+
+from modules.inventory import selectors
+from modules.inventory.models import Product
+from modules.inventory.schemas import ProductOut
+
+router = Router(tags=["inventory"])
+
+
+@router.get("/products", response=list[ProductOut], summary="List products with available stock")
+def products_list(request: HttpRequest) -> list[Product]:
+    return list(selectors.product_list())

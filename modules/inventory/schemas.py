@@ -1,0 +1,10 @@
+from decimal import Decimal
+
+from ninja import Schema
+
+
+class ProductOut(Schema):
+    sku: str
+    name: str
+    unit_price: Decimal
+    available: int

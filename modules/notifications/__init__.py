@@ -1,0 +1,1 @@
+"""Notifications: emails the customer about their orders and records every message sent."""
