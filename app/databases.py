@@ -29,6 +29,13 @@ def build_databases(
 
 
 def _database(*, alias: str, env: Mapping[str, str], sqlite_dir: Path) -> dict[str, Any]:
+    config = _connection(alias=alias, env=env, sqlite_dir=sqlite_dir)
+    # A module's test database is independent of `default`: a module test can run on its own.
+    config.setdefault("TEST", {})["DEPENDENCIES"] = []
+    return config
+
+
+def _connection(*, alias: str, env: Mapping[str, str], sqlite_dir: Path) -> dict[str, Any]:
     override = env.get(f"{alias.upper()}_DATABASE_URL")
     if override:
         return _from_url(override)
@@ -56,5 +63,4 @@ def _sqlite(path: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": dict(SQLITE_OPTIONS),
-        "TEST": {"NAME": None},
     }

@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from modules.orders import selectors, services
 from modules.orders.models import Order
@@ -11,12 +11,12 @@ router = Router(tags=["orders"])
 
 
 @router.post("", response={201: OrderOut}, summary="Place an order")
-def order_create(request: HttpRequest, payload: OrderCreateIn) -> tuple[int, Order]:
+def order_create(request: HttpRequest, payload: OrderCreateIn) -> Status[Order]:
     order = services.order_place(
         customer_email=payload.customer_email,
         lines=tuple(services.LineRequest(sku=line.sku, quantity=line.quantity) for line in payload.lines),
     )
-    return 201, selectors.order_get(order_id=order.id)
+    return Status(201, selectors.order_get(order_id=order.id))
 
 
 @router.get("/{order_id}", response=OrderOut, summary="Get an order and its status")

@@ -1,0 +1,79 @@
+"""A real deployment on PostgreSQL: one database per module, served by gunicorn."""
+
+import httpx
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.integration
+
+MODULES = ("inventory", "notifications", "orders")
+
+
+def tables(server: str, database: str) -> set[str]:
+    with psycopg.connect(f"{server}/{database}") as connection:
+        rows = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row[0] for row in rows}
+
+
+def test_migrate_creates_and_migrates_one_database_per_module(deployment, postgres_server) -> None:
+    result = deployment.manage("migrate")
+    assert result.returncode == 0, result.stderr
+    for module in MODULES:
+        own = tables(postgres_server, f"{deployment.database}_{module}")
+        assert any(t.startswith(f"{module}_") for t in own)
+        assert not any(t.startswith(tuple(f"{m}_" for m in MODULES if m != module)) for t in own)
+        assert "auth_user" not in own
+    assert "auth_user" in tables(postgres_server, deployment.database)
+
+
+def test_a_module_database_url_moves_just_that_module(deployment, postgres_server) -> None:
+    elsewhere = f"{deployment.database}_moved"
+    deployment.env["INVENTORY_DATABASE_URL"] = f"{postgres_server}/{elsewhere}"
+    assert deployment.manage("migrate").returncode == 0
+    assert "inventory_product" in tables(postgres_server, elsewhere)
+    with psycopg.connect(f"{postgres_server}/postgres") as admin:
+        names = {r[0] for r in admin.execute("SELECT datname FROM pg_database")}
+    assert f"{deployment.database}_inventory" not in names
+
+
+def test_demo_data_loads_idempotently(deployment, postgres_server) -> None:
+    assert deployment.manage("migrate").returncode == 0
+    assert "5 demo record(s) created" in deployment.manage("load_demo_data").stdout
+    assert "0 demo record(s) created" in deployment.manage("load_demo_data").stdout
+    with psycopg.connect(f"{postgres_server}/{deployment.database}_inventory") as connection:
+        assert connection.execute("SELECT count(*) FROM inventory_product").fetchone() == (5,)
+
+
+@pytest.fixture
+def served(deployment, request) -> str:
+    assert deployment.manage("migrate").returncode == 0
+    assert deployment.manage("load_demo_data").returncode == 0
+    base_url: str = request.getfixturevalue("gunicorn")
+    return base_url
+
+
+def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, postgres_server) -> None:
+    with httpx.Client(base_url=served, timeout=10) as http:
+        order = http.post(
+            "/api/orders",
+            json={"customer_email": "it@example.com", "lines": [{"sku": "KB-001", "quantity": 2}]},
+        ).json()
+        assert (order["status"], order["total"]) == ("CONFIRMED", "178.00")
+        assert http.get(f"/api/orders/{order['id']}").json()["status"] == "CONFIRMED"
+        sent = http.get("/api/notifications", params={"recipient": "it@example.com"}).json()
+        assert len(sent) == 2
+        refused = http.post(
+            "/api/orders",
+            json={
+                "customer_email": "it@example.com",
+                "lines": [{"sku": "KB-001", "quantity": 1}, {"sku": "NOPE", "quantity": 1}],
+            },
+        )
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "unknown_sku"
+    with psycopg.connect(f"{postgres_server}/{deployment.database}_orders") as connection:
+        assert connection.execute("SELECT count(*) FROM orders_order").fetchone() == (1,)
+    with psycopg.connect(f"{postgres_server}/{deployment.database}_inventory") as connection:
+        assert connection.execute(
+            "SELECT reserved FROM inventory_product WHERE sku = 'KB-001'"
+        ).fetchone() == (2,)
