@@ -9,6 +9,7 @@ class PlatformConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
+        from app import checks  # noqa: F401  (registers the system checks)
         from app.bootstrap import bootstrap
 
         bootstrap()

@@ -22,9 +22,7 @@ SQLITE_OPTIONS = {
 }
 
 
-def build_databases(
-    *, aliases: Iterable[str], env: Mapping[str, str], sqlite_dir: Path
-) -> dict[str, dict[str, Any]]:
+def build_databases(*, aliases: Iterable[str], env: Mapping[str, str], sqlite_dir: Path) -> dict[str, dict[str, Any]]:
     return {alias: _database(alias=alias, env=env, sqlite_dir=sqlite_dir) for alias in ("default", *aliases)}
 
 

@@ -42,9 +42,7 @@ class ModuleSpec:
         return "".join(part.capitalize() for part in self.name.split("_"))
 
     def interface(self) -> type[Any]:
-        return cast(
-            type[Any], _attribute(f"{self.contract_package}.interface", f"{self.class_prefix}Interface")
-        )
+        return cast(type[Any], _attribute(f"{self.contract_package}.interface", f"{self.class_prefix}Interface"))
 
     def facade(self) -> object:
         return _attribute(f"{self.package}.facade", f"{self.class_prefix}Facade")()

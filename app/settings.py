@@ -19,6 +19,7 @@ MODULES = discover_modules()
 
 INSTALLED_APPS = [
     "app.apps.PlatformConfig",  # first, so its `migrate` (every database) wins
+    "app.events.apps.EventsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,6 +63,45 @@ DATABASES = build_databases(
 )
 DATABASE_ROUTERS = ["app.db_router.ModuleDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Events (see app/events and the README's "Delivery guarantees")
+EVENTS_TRANSPORT = os.environ.get("EVENTS_TRANSPORT", "inprocess")  # or "celery"
+EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "5"))
+EVENTS_RETRY_BACKOFF = float(os.environ.get("EVENTS_RETRY_BACKOFF", "1.0"))  # seconds, doubled per attempt
+EVENTS_RETRY_BACKOFF_MAX = float(os.environ.get("EVENTS_RETRY_BACKOFF_MAX", "30.0"))
+EVENTS_LEASE_SECONDS = float(os.environ.get("EVENTS_LEASE_SECONDS", "30"))
+EVENTS_BATCH_SIZE = int(os.environ.get("EVENTS_BATCH_SIZE", "100"))
+EVENTS_POLL_INTERVAL = float(os.environ.get("EVENTS_POLL_INTERVAL", "1.0"))
+EVENTS_RETENTION_DAYS = float(os.environ.get("EVENTS_RETENTION_DAYS", "7"))
+# Deliver right after commit in the committing thread (the in-process default); the relay
+# thread in the web process and `manage.py relay` pick up whatever that misses.
+EVENTS_RELAY_INLINE = os.environ.get("EVENTS_RELAY_INLINE", "1" if EVENTS_TRANSPORT == "inprocess" else "0") == "1"
+EVENTS_RELAY_IN_WEB = os.environ.get("EVENTS_RELAY_IN_WEB", "1") == "1"
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Celery (the "celery" events transport). At-least-once with bounded redelivery:
+# - acks late + reject on worker lost: a task whose worker dies is delivered again;
+# - prefetch 1: a worker holds one un-acked message at a time;
+# - no result backend: deliveries report through the inbox tables, not Celery results;
+# - the visibility timeout (how long Redis waits before handing an un-acked message to another
+#   worker) must exceed every task time limit and every retry countdown, or a slow task or a
+#   scheduled retry would run twice (kombu#337, celery#2599). `app.checks` enforces it.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "60"))
+CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_TASK_TIME_LIMIT * 0.8)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "platform"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import build_bus
-from app.events.bus import EventBus
-from app.modules import discover_modules
+from app.bootstrap import runtime
 from contracts.kernel.events import Event, publisher
 from contracts.kernel.registry import registry
 
@@ -34,16 +32,7 @@ def published() -> Iterator[RecordingPublisher]:
     recorder = RecordingPublisher()
     publisher.bind(recorder)
     yield recorder
-    publisher.bind(build_bus(discover_modules()))
-
-
-@pytest.fixture
-def bus() -> Iterator[EventBus]:
-    """A fresh bus wired like production, bound for the test and rebuilt afterwards."""
-    fresh = build_bus(discover_modules())
-    publisher.bind(fresh)
-    yield fresh
-    publisher.bind(build_bus(discover_modules()))
+    publisher.bind(runtime().bus)
 
 
 @pytest.fixture

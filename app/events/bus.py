@@ -1,21 +1,22 @@
-"""publish(event): delivered after the publishing module's transaction commits, never before.
+"""publish(event): an outbox row in the publishing module's transaction; delivered by the relay
+after that transaction commits, never for a rolled-back one.
 
 The event belongs to the module whose contract declares it, and that module's database alias is
 the transaction it must be published in. Publishing outside an atomic block on that alias is an
-error: it would make the event independent of the change it announces.
+error: the event would no longer be tied to the change it announces.
 """
 
-import threading
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from django.db import connections, transaction
 
+from app.events.context import causal_headers
 from app.events.envelope import Envelope
-from app.events.subscriptions import SubscriptionRegistry
-from app.events.transport import Transport
+from app.events.outbox import outbox_write
 from contracts.kernel.events import Event
+
+Waker = Callable[[str], None]
 
 
 class PublishOutsideTransactionError(RuntimeError):
@@ -23,40 +24,22 @@ class PublishOutsideTransactionError(RuntimeError):
 
 
 class EventBus:
-    def __init__(
-        self,
-        *,
-        subscriptions: SubscriptionRegistry,
-        transport: Transport,
-        alias_for_module: Callable[[str], str],
-    ) -> None:
-        self.subscriptions = subscriptions
-        self._transport = transport
+    def __init__(self, *, alias_for_module: Callable[[str], str], wakers: Sequence[Waker] = ()) -> None:
         self._alias_for_module = alias_for_module
-        self._local = threading.local()
+        self._wakers = list(wakers)
+
+    def add_waker(self, waker: Waker) -> None:
+        """``waker(alias)`` runs after a transaction that published on ``alias`` commits."""
+        self._wakers.append(waker)
 
     def publish(self, event: Event) -> None:
         alias = self._transaction_alias(event)
-        envelope = Envelope(data=event)
-        transaction.on_commit(partial(self.dispatch, envelope), using=alias)
+        outbox_write(envelope=Envelope(data=event, headers=causal_headers()), alias=alias)
+        transaction.on_commit(partial(self._wake, alias), using=alias)
 
-    def dispatch(self, envelope: Envelope) -> None:
-        """Deliver to every subscriber. An event published by a handler waits for the current
-        event's other subscribers (breadth first, as a message queue would order them)."""
-        pending: deque[Envelope] | None = getattr(self._local, "pending", None)
-        if pending is not None:
-            pending.append(envelope)
-            return
-        self._local.pending = pending = deque([envelope])
-        try:
-            while pending:
-                self._deliver_to_all(pending.popleft())
-        finally:
-            self._local.pending = None
-
-    def _deliver_to_all(self, envelope: Envelope) -> None:
-        for subscription in self.subscriptions.for_event(type(envelope.data)):
-            self._transport.deliver(envelope=envelope, subscription=subscription)
+    def _wake(self, alias: str) -> None:
+        for waker in self._wakers:
+            waker(alias)
 
     def _transaction_alias(self, event: Event) -> str:
         alias = self._alias_for_module(event.source_module())

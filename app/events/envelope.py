@@ -1,10 +1,14 @@
-"""What travels with an event: CloudEvents 1.0 attribute names around the domain event."""
+"""What travels with an event: CloudEvents 1.0 attribute names around the domain event, plus
+correlation and causation ids (and, later, trace context and actor claims) in ``headers``."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from app.events.ids import uuid7
+from app.serialization import from_data, to_data
 from contracts.kernel.events import Event
 
 
@@ -13,6 +17,7 @@ class Envelope:
     data: Event
     id: UUID = field(default_factory=uuid7)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def type(self) -> str:
@@ -25,3 +30,43 @@ class Envelope:
     @property
     def subject(self) -> str:
         return self.data.subject()
+
+    def to_wire(self) -> dict[str, Any]:
+        """The CloudEvents structured form (JSON-ready)."""
+        return {
+            "specversion": "1.0",
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time.isoformat(),
+            "datacontenttype": "application/json",
+            "data": to_data(self.data),
+            "headers": dict(self.headers),
+        }
+
+
+class UnknownEventTypeError(LookupError):
+    pass
+
+
+class EventTypes:
+    """Wire name -> event class, so an envelope read back from storage or a broker is typed."""
+
+    def __init__(self, classes: Iterable[type[Event]]) -> None:
+        self._by_name = {cls.event_type(): cls for cls in classes}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def envelope_from_wire(self, wire: dict[str, Any]) -> Envelope:
+        try:
+            cls = self._by_name[wire["type"]]
+        except KeyError:
+            raise UnknownEventTypeError(f"unknown event type {wire['type']!r}") from None
+        return Envelope(
+            data=from_data(cls, wire["data"]),
+            id=UUID(wire["id"]),
+            time=datetime.fromisoformat(wire["time"]),
+            headers=dict(wire.get("headers") or {}),
+        )

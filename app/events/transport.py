@@ -1,28 +1,27 @@
-"""How an envelope reaches one subscriber. In-process: call its handler right here.
+"""How the relay hands one envelope to one subscriber.
 
-A subscriber that raises must not affect the publisher or the other subscribers, so failures
-are logged with the event and subscriber ids and swallowed. (The durable outbox and the Celery
-transport plug in here: a transport is anything with ``deliver``.)
+In-process: run the consumer right here. Celery: one task per delivery on the subscribing
+module's queue; the consumer runs in whichever worker takes it.
 """
 
-import logging
-from typing import Protocol
+from dataclasses import dataclass
 
+from app.events.consumer import Consumer, Outcome
 from app.events.envelope import Envelope
 from contracts.kernel.subscriptions import Subscription
 
-logger = logging.getLogger(__name__)
 
-
-class Transport(Protocol):
-    def deliver(self, *, envelope: Envelope, subscription: Subscription) -> None: ...
-
-
+@dataclass(frozen=True)
 class InProcessTransport:
-    def deliver(self, *, envelope: Envelope, subscription: Subscription) -> None:
-        try:
-            subscription.handler(envelope.data)
-        except Exception:
-            logger.exception(
-                "subscriber %s failed on event %s (%s)", subscription.id, envelope.id, envelope.type
-            )
+    consumer: Consumer
+
+    def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome:
+        return self.consumer.process(envelope, subscription)
+
+
+class CeleryTransport:
+    def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome:
+        from app.events.tasks import deliver
+
+        deliver.apply_async(args=(envelope.to_wire(), subscription.id), queue=subscription.module, retry=False)
+        return Outcome.SENT

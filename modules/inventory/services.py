@@ -46,8 +46,6 @@ def _reservation_hold(*, order_id: UUID, wanted: dict[str, int], products: dict[
 
 
 def _reservation_fail(*, order_id: UUID, reason: str) -> Reservation:
-    reservation = Reservation.objects.create(
-        order_id=order_id, status=Reservation.Status.FAILED, reason=reason
-    )
+    reservation = Reservation.objects.create(order_id=order_id, status=Reservation.Status.FAILED, reason=reason)
     publish(StockReservationFailedV1(order_id=order_id, reason=reason))
     return reservation

@@ -25,8 +25,6 @@ def notification_send(*, message: Message) -> Notification | None:
             return None
         send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
         publish(
-            NotificationSentV1(
-                notification_id=notification.id, recipient=message.recipient, about=message.reference
-            )
+            NotificationSentV1(notification_id=notification.id, recipient=message.recipient, about=message.reference)
         )
         return notification

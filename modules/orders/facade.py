@@ -19,7 +19,6 @@ def _summary(order: Order) -> OrderSummary:
         customer_email=order.customer_email,
         total=order.total,
         lines=tuple(
-            OrderLine(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price)
-            for line in order.lines.all()
+            OrderLine(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price) for line in order.lines.all()
         ),
     )

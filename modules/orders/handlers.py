@@ -14,9 +14,7 @@ def on_stock_reservation_failed(event: StockReservationFailedV1) -> None:
 
 
 SUBSCRIPTIONS = (
-    Subscription(
-        id="orders.confirm_on_stock_reserved", event_type=StockReservedV1, handler=on_stock_reserved
-    ),
+    Subscription(id="orders.confirm_on_stock_reserved", event_type=StockReservedV1, handler=on_stock_reserved),
     Subscription(
         id="orders.reject_on_stock_reservation_failed",
         event_type=StockReservationFailedV1,

@@ -31,8 +31,7 @@ def order_place(*, customer_email: str, lines: tuple[LineRequest, ...]) -> Order
             total=order_total((line.quantity, prices[line.sku]) for line in lines),
         )
         OrderLine.objects.bulk_create(
-            OrderLine(order=order, sku=line.sku, quantity=line.quantity, unit_price=prices[line.sku])
-            for line in lines
+            OrderLine(order=order, sku=line.sku, quantity=line.quantity, unit_price=prices[line.sku]) for line in lines
         )
         publish(_order_placed(order))
     return order

@@ -246,11 +246,7 @@ VERSIONED_NAME = re.compile(r"V\d+$")
 
 
 def interface_methods(interface: type) -> list[str]:
-    return [
-        name
-        for name, value in vars(interface).items()
-        if inspect.isfunction(value) and not name.startswith("_")
-    ]
+    return [name for name, value in vars(interface).items() if inspect.isfunction(value) and not name.startswith("_")]
 
 
 def not_keyword_only(function: Callable[..., Any]) -> list[str]:
@@ -270,9 +266,7 @@ def implementation_problems(implementation: type, interface: type) -> list[str]:
         if positional := not_keyword_only(method):
             problems.append(f"{implementation.__name__}.{name}() takes {positional} positionally")
         if _parameter_names(method) != _parameter_names(getattr(interface, name)):
-            problems.append(
-                f"{implementation.__name__}.{name}() parameters differ from {interface.__name__}'s"
-            )
+            problems.append(f"{implementation.__name__}.{name}() parameters differ from {interface.__name__}'s")
     return problems
 
 

@@ -241,9 +241,7 @@ def test_djangos_own_models_live_in_default() -> None:
         p
         for config in django_apps
         for model in config.get_models(include_auto_created=True)
-        for p in checks.routing_problems(
-            model, expected_alias="default", aliases=settings.DATABASES, router=router
-        )
+        for p in checks.routing_problems(model, expected_alias="default", aliases=settings.DATABASES, router=router)
     ]
 
     assert problems == []
@@ -294,9 +292,7 @@ def test_module_facade_implements_its_interface_keyword_only(spec: ModuleSpec) -
     assert interface.__name__ == f"{spec.class_prefix}Interface"
     assert getattr(interface, "_is_protocol", False), f"{interface.__name__} is not a typing.Protocol"
     assert checks.interface_methods(interface), f"{interface.__name__} declares no methods"
-    assert [
-        m for m in checks.interface_methods(interface) if checks.not_keyword_only(getattr(interface, m))
-    ] == []
+    assert [m for m in checks.interface_methods(interface) if checks.not_keyword_only(getattr(interface, m))] == []
     assert checks.implementation_problems(type(spec.facade()), interface) == []
 
 
@@ -335,9 +331,7 @@ def test_contract_package_has_its_four_files(package: Path) -> None:
 
 @pytest.mark.parametrize("package", contract_packages(), ids=lambda p: p.name)
 def test_contract_types_are_frozen_keyword_only_and_versioned(package: Path) -> None:
-    dto, events, errors = (
-        import_module(f"contracts.{package.name}.{name}") for name in ("dto", "events", "errors")
-    )
+    dto, events, errors = (import_module(f"contracts.{package.name}.{name}") for name in ("dto", "events", "errors"))
     event_types = checks.defined_classes(events)
 
     assert checks.value_type_problems(checks.defined_classes(dto)) == []

@@ -59,9 +59,7 @@ def test_invalid_orders_are_422_naming_the_field(client, catalogue, body, named)
 
 
 def test_one_unknown_sku_creates_no_order_and_reserves_nothing(client, catalogue) -> None:
-    response = post(
-        client, {"customer_email": "a@example.com", "lines": [GOOD_LINE, {"sku": "NOPE", "quantity": 1}]}
-    )
+    response = post(client, {"customer_email": "a@example.com", "lines": [GOOD_LINE, {"sku": "NOPE", "quantity": 1}]})
     assert response.status_code == 422
     assert response.json() == {"detail": "unknown sku: NOPE", "code": "unknown_sku"}
     assert_nothing_written()

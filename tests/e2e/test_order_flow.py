@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 def subjects(client, email: str = "ann@example.com") -> list[str]:
     return sorted(
-        n["subject"].split(" order ")[0]
-        for n in client.get("/api/notifications", {"recipient": email}).json()
+        n["subject"].split(" order ")[0] for n in client.get("/api/notifications", {"recipient": email}).json()
     )
 
 

@@ -39,10 +39,7 @@ def postgres_server() -> str:
 
 def drop_databases(server: str, prefix: str) -> None:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        names = [
-            r[0]
-            for r in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{prefix}%"])
-        ]
+        names = [r[0] for r in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{prefix}%"])]
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -74,6 +74,4 @@ def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, postgres_
     with psycopg.connect(f"{postgres_server}/{deployment.database}_orders") as connection:
         assert connection.execute("SELECT count(*) FROM orders_order").fetchone() == (1,)
     with psycopg.connect(f"{postgres_server}/{deployment.database}_inventory") as connection:
-        assert connection.execute(
-            "SELECT reserved FROM inventory_product WHERE sku = 'KB-001'"
-        ).fetchone() == (2,)
+        assert connection.execute("SELECT reserved FROM inventory_product WHERE sku = 'KB-001'").fetchone() == (2,)

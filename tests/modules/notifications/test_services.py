@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db(databases=["notifications"])
 
 def placed() -> OrderPlacedV1:
     line = OrderPlacedLineV1(sku="KB", quantity=2, unit_price=Decimal("10.00"))
-    return OrderPlacedV1(
-        order_id=uuid.uuid4(), customer_email="a@example.com", total=Decimal("20.00"), lines=(line,)
-    )
+    return OrderPlacedV1(order_id=uuid.uuid4(), customer_email="a@example.com", total=Decimal("20.00"), lines=(line,))
 
 
 def test_a_message_is_emailed_recorded_and_announced(mailoutbox, published) -> None:

@@ -17,9 +17,7 @@ class FakeInventory:
         missing = tuple(sku for sku in dict.fromkeys(skus) if sku not in self._prices)
         if missing:
             raise UnknownSkusError(missing)
-        return tuple(
-            ProductPrice(sku=s, name=s, unit_price=self._prices[s], available=9) for s in dict.fromkeys(skus)
-        )
+        return tuple(ProductPrice(sku=s, name=s, unit_price=self._prices[s], available=9) for s in dict.fromkeys(skus))
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ pytestmark = pytest.mark.django_db(databases=["orders"])
 
 
 def place() -> Order:
-    return services.order_place(
-        customer_email="a@example.com", lines=(services.LineRequest(sku="KB", quantity=1),)
-    )
+    return services.order_place(customer_email="a@example.com", lines=(services.LineRequest(sku="KB", quantity=1),))
 
 
 def test_stock_reserved_confirms_the_order(inventory, published) -> None:

@@ -31,9 +31,7 @@ def test_placing_prices_through_inventory_and_announces_the_order(inventory, pub
 
 def test_an_unknown_sku_writes_nothing_and_publishes_nothing(inventory, published) -> None:
     with pytest.raises(UnknownSkusError):
-        services.order_place(
-            customer_email="a@example.com", lines=(*LINES, services.LineRequest(sku="ZZ", quantity=1))
-        )
+        services.order_place(customer_email="a@example.com", lines=(*LINES, services.LineRequest(sku="ZZ", quantity=1)))
     assert Order.objects.count() == 0
     assert published.events == []
 

@@ -1,0 +1,139 @@
+"""The relay: moves committed outbox rows to their subscribers.
+
+One pass over a database alias:
+1. claim, in one short transaction: expand new events into one delivery per subscriber, then
+   lease a batch of due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the
+   IMMEDIATE transaction serializes claimers, which is the safe equivalent);
+2. send each claimed delivery with no transaction or lock held;
+3. record the outcomes in a second short transaction.
+
+A relay that dies between 2 and 3 leaves leased deliveries that another pass re-sends once the
+lease expires; the consumer's inbox absorbs the duplicate. Several relays can run at once: a
+delivery leased by one is invisible to the others.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from app.events.consumer import Outcome
+from app.events.envelope import Envelope, EventTypes
+from app.events.models import OutboxDelivery, OutboxEvent
+from app.events.outbox import outbox_wire
+from app.events.subscriptions import SubscriptionRegistry
+from contracts.kernel.subscriptions import Subscription
+
+logger = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelayPolicy:
+    batch_size: int = 100
+    lease: timedelta = timedelta(seconds=30)
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+
+    def retry_at(self, now: datetime, attempts: int) -> datetime:
+        return now + timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.backoff_max))
+
+
+@dataclass(frozen=True)
+class Result:
+    delivery: OutboxDelivery
+    outcome: Outcome | None  # None: the transport failed
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Relay:
+    subscriptions: SubscriptionRegistry
+    event_types: EventTypes
+    transport: Transport
+    policy: RelayPolicy
+
+    def run_once(self, alias: str) -> int:
+        """One claim-send-record pass over ``alias``; returns how many deliveries it sent."""
+        claimed = self._claim(alias)
+        if claimed:
+            self._record(alias, [self._send(delivery) for delivery in claimed])
+        return len(claimed)
+
+    def drain(self, alias: str) -> int:
+        """Passes until nothing due is left (deliveries waiting for a retry stay waiting)."""
+        total = 0
+        while sent := self.run_once(alias):
+            total += sent
+        return total
+
+    def _claim(self, alias: str) -> list[OutboxDelivery]:
+        now = timezone.now()
+        with transaction.atomic(using=alias):
+            self._expand(alias, now)
+            due = list(
+                OutboxDelivery.objects.using(alias)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("event")
+                .filter(delivered_at__isnull=True, next_attempt_at__lte=now)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                .order_by("id")[: self.policy.batch_size]
+            )
+            OutboxDelivery.objects.using(alias).filter(pk__in=[d.pk for d in due]).update(
+                claimed_until=now + self.policy.lease
+            )
+        return due
+
+    def _expand(self, alias: str, now: datetime) -> None:
+        events = list(
+            OutboxEvent.objects.using(alias)
+            .select_for_update(skip_locked=True)
+            .filter(expanded_at__isnull=True)
+            .order_by("id")[: self.policy.batch_size]
+        )
+        OutboxDelivery.objects.using(alias).bulk_create(
+            (
+                OutboxDelivery(event=event, subscriber=subscription.id, next_attempt_at=now)
+                for event in events
+                for subscription in self.subscriptions.for_type(event.type)
+            ),
+            ignore_conflicts=True,
+        )
+        OutboxEvent.objects.using(alias).filter(pk__in=[e.pk for e in events]).update(expanded_at=now)
+
+    def _send(self, delivery: OutboxDelivery) -> Result:
+        try:
+            envelope = self.event_types.envelope_from_wire(outbox_wire(delivery.event))
+            subscription = self.subscriptions.get(delivery.subscriber)
+            return Result(delivery, self.transport.send(envelope=envelope, subscription=subscription))
+        except Exception as error:
+            logger.warning("relay could not send %s to %s: %s", delivery.event_id, delivery.subscriber, error)
+            return Result(delivery, None, f"{type(error).__name__}: {error}")
+
+    def _record(self, alias: str, results: Iterable[Result]) -> None:
+        now = timezone.now()
+        with transaction.atomic(using=alias):
+            for result in results:
+                _record_one(alias, result, now, self.policy)
+
+
+def _record_one(alias: str, result: Result, now: datetime, policy: RelayPolicy) -> None:
+    deliveries = OutboxDelivery.objects.using(alias).filter(pk=result.delivery.pk)
+    attempts = result.delivery.attempts + 1
+    if result.outcome not in (None, Outcome.RETRY):
+        deliveries.update(delivered_at=now, attempts=attempts, claimed_until=None, last_error="")
+        return
+    deliveries.update(
+        attempts=attempts,
+        claimed_until=None,
+        next_attempt_at=policy.retry_at(now, attempts),
+        last_error=result.error or "the subscriber asked for a retry",
+    )

@@ -1,0 +1,32 @@
+"""`manage.py relay`: the long-running process that delivers committed outbox rows.
+
+Woken by PostgreSQL NOTIFY when the databases are on PostgreSQL, polling every
+EVENTS_POLL_INTERVAL seconds otherwise (and always, as the safety net). SIGTERM or Ctrl-C
+finish the current pass and exit cleanly.
+"""
+
+import signal
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from app.bootstrap import runtime
+from app.events.notify import listen
+
+
+class Command(BaseCommand):
+    help = "Deliver committed events from every module's outbox until stopped (SIGTERM/SIGINT)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="run one pass over every outbox and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        loop = runtime().loop
+        if options["once"]:
+            self.stdout.write(f"relay: {loop.run_pass()} deliveries sent")
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: loop.stop())
+        self.stdout.write(f"relay: delivering from {', '.join(runtime().aliases)}")
+        loop.run(wait=listen(runtime().aliases))
+        self.stdout.write("relay: stopped")

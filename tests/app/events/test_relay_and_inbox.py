@@ -1,0 +1,161 @@
+"""Relay + inbox: every (event, subscriber) takes effect once, failures retry, then dead-letter."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from app.events.context import handling
+from app.events.models import DeadLetter, InboxEntry, OutboxDelivery, OutboxEvent
+from contracts.inventory.events import StockReservedV1
+from modules.orders.models import Order
+from tests.app.events.conftest import reserved
+
+pytestmark = pytest.mark.django_db(databases=["default", "inventory", "orders"], transaction=True)
+
+
+def effect(event) -> None:
+    """A real effect in the subscriber's database: one order row per handled event."""
+    Order.objects.create(customer_email=f"{event.order_id}@example.com", total=Decimal(1))
+
+
+def publish(world, count: int = 1) -> list[StockReservedV1]:
+    events = [reserved() for _ in range(count)]
+    bus = world.bus()
+    with transaction.atomic(using="inventory"):
+        for event in events:
+            bus.publish(event)
+    return events
+
+
+def test_each_subscriber_gets_each_event_once(world) -> None:
+    world.subscribe("a", effect)
+    world.subscribe("b", effect)
+    publish(world, 3)
+    relay = world.relay()
+    assert relay.drain("inventory") == 6
+    assert relay.drain("inventory") == 0
+    assert Order.objects.count() == 6
+    assert OutboxDelivery.objects.using("inventory").filter(delivered_at__isnull=True).count() == 0
+
+
+def test_a_delivery_sent_but_not_recorded_is_resent_and_absorbed_by_the_inbox(world) -> None:
+    world.subscribe("a", effect)
+    publish(world)
+    relay = world.relay(lease=timedelta(seconds=-1))  # leases expire at once: as if the relay died
+    [claimed] = relay._claim("inventory")
+    relay._send(claimed)  # sent, then the relay "dies" before recording
+    assert relay.drain("inventory") == 1  # re-sent after the lease...
+    assert Order.objects.count() == 1  # ...and the inbox absorbed the duplicate
+    assert InboxEntry.objects.using("orders").get().attempts == 1
+
+
+def test_a_leased_delivery_is_invisible_to_another_relay(world) -> None:
+    world.subscribe("a", effect)
+    publish(world)
+    first, second = world.relay(), world.relay()
+    claimed = first._claim("inventory")
+    assert len(claimed) == 1
+    assert second.run_once("inventory") == 0
+
+
+def test_a_failing_subscriber_is_retried_while_the_others_proceed(world) -> None:
+    calls: list[str] = []
+
+    def flaky(event) -> None:
+        calls.append("flaky")
+        if len(calls) < 2:
+            raise ConnectionError("downstream hiccup")
+        effect(event)
+
+    world.subscribe("flaky", flaky)
+    world.subscribe("steady", effect)
+    publish(world)
+    relay = world.relay()
+    relay.run_once("inventory")
+    assert Order.objects.count() == 1  # steady done, flaky waiting for its retry
+    relay.run_once("inventory")
+    assert Order.objects.count() == 2
+    entry = InboxEntry.objects.using("orders").get(subscriber="t.flaky")
+    assert (entry.attempts, entry.processed_at is not None) == (2, True)
+
+
+def test_a_failed_handler_leaves_no_partial_effect(world) -> None:
+    def half_done(event) -> None:
+        effect(event)
+        raise ValueError("second half failed")
+
+    world.subscribe("half", half_done)
+    publish(world)
+    world.relay().run_once("inventory")
+    assert Order.objects.count() == 0
+    assert "ValueError: second half failed" in InboxEntry.objects.using("orders").get().last_error
+
+
+def test_a_poison_message_is_dead_lettered_after_max_attempts_and_others_keep_flowing(world) -> None:
+    def poison(event) -> None:
+        if str(event.order_id) == poisoned:
+            raise KeyError("cannot handle this one")
+        effect(event)
+
+    world.subscribe("picky", poison)
+    poisoned = str(publish(world)[0].order_id)
+    publish(world, 2)
+    relay = world.relay()
+    for _ in range(world.max_attempts + 2):
+        relay.run_once("inventory")
+    dead = DeadLetter.objects.using("orders").get()
+    assert (str(dead.event_id), dead.attempts, dead.subscriber) == (dead.envelope["id"], 3, "t.picky")
+    assert "KeyError" in dead.error
+    assert dead.envelope["data"] == {"order_id": poisoned}
+    assert Order.objects.count() == 2
+    assert OutboxDelivery.objects.using("inventory").filter(delivered_at__isnull=True).count() == 0
+
+
+def test_attempts_that_died_without_a_trace_still_count(world) -> None:
+    world.subscribe("a", effect)
+    [event] = publish(world)
+    InboxEntry.objects.using("orders").create(
+        subscriber="t.a",
+        event_id=OutboxEvent.objects.using("inventory").get().id,
+        event_type="inventory.StockReservedV1",
+        attempts=world.max_attempts,
+    )
+    world.relay().run_once("inventory")
+    assert Order.objects.count() == 0
+    assert DeadLetter.objects.using("orders").get().error == "the handler never finished"
+    assert event.order_id
+
+
+def test_events_published_by_a_handler_carry_its_correlation_and_name_it_as_cause(world) -> None:
+    [event] = publish(world)
+    original = OutboxEvent.objects.using("inventory").get()
+    envelope = world.relay().event_types.envelope_from_wire(
+        {
+            "id": str(original.id),
+            "type": original.type,
+            "time": original.time.isoformat(),
+            "data": original.data,
+            "headers": original.headers,
+        }
+    )
+    with handling(envelope), transaction.atomic(using="inventory"):
+        world.bus().publish(reserved())
+    follow_up = OutboxEvent.objects.using("inventory").exclude(id=original.id).get()
+    assert follow_up.headers == {
+        "correlation_id": original.headers["correlation_id"],
+        "causation_id": str(original.id),
+    }
+    assert event.order_id
+
+
+def test_a_retry_waits_for_its_backoff(world) -> None:
+    world.subscribe("down", lambda event: (_ for _ in ()).throw(ConnectionError("down")))
+    publish(world)
+    relay = world.relay(backoff=60.0, backoff_max=120.0)
+    relay.run_once("inventory")
+    assert relay.run_once("inventory") == 0
+    delivery = OutboxDelivery.objects.using("inventory").get()
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=50)
