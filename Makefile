@@ -7,7 +7,9 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate demo run lint lint-imports typecheck test test-postgres bench lock clean
+QUEUES ?= $(shell ls modules/*/apps.py 2>/dev/null | cut -d/ -f2 | paste -sd, -)
+
+.PHONY: help install migrate demo run relay worker lint lint-imports test bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -27,6 +29,12 @@ demo: migrate ## load the demo data (idempotent)
 
 run: demo ## install, migrate, load demo data and serve on $(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+relay: migrate ## run the event relay process (`manage.py relay`) until Ctrl-C
+	$(BIN)/python manage.py relay
+
+worker: migrate ## a Celery worker consuming QUEUES (default: every module's queue)
+	EVENTS_TRANSPORT=celery $(BIN)/celery -A app worker -Q $(QUEUES) --concurrency 2 --loglevel info
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -20,6 +20,11 @@ class InProcessTransport:
 
 
 class CeleryTransport:
+    def __init__(self) -> None:
+        from app.celery import app  # configures the broker before the task is first used
+
+        self._app = app
+
     def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome:
         from app.events.tasks import deliver
 
