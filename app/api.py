@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
 from app.modules import ModuleSpec, discover_modules
-from contracts.kernel.errors import DomainError, NotFoundError
+from contracts.kernel.errors import DomainError, NotFoundError, ServiceUnavailableError
 
 
 class HealthOut(Schema):
@@ -15,6 +15,7 @@ class HealthOut(Schema):
 def build_api(modules: tuple[ModuleSpec, ...]) -> NinjaAPI:
     api = NinjaAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "")
     api.add_exception_handler(DomainError, _domain_error_handler(api))
+    api.add_exception_handler(ServiceUnavailableError, _unavailable_handler(api))
     _add_health(api, modules)
     for spec in modules:
         api.add_router(f"/{spec.name}", spec.router())
@@ -31,6 +32,16 @@ def _domain_error_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
     def handle(request: HttpRequest, exc: DomainError) -> HttpResponse:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
+
+    return handle
+
+
+def _unavailable_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
+    def handle(request: HttpRequest, exc: ServiceUnavailableError) -> HttpResponse:
+        body = {"detail": f"{exc.target} is unavailable, try again shortly", "code": "dependency_unavailable"}
+        response = api.create_response(request, body, status=503)
+        response["Retry-After"] = "5"
+        return response
 
     return handle
 

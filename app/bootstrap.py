@@ -1,15 +1,22 @@
-"""The composition root: binds every contract to an implementation and wires the event system.
+"""The composition root: binds every contract to an implementation and wires the event system,
+all from the topology (which modules this service hosts).
 
-Today every module runs in this process, so each contract is bound to its module's facade.
-Which binding and which transport to use is decided here and nowhere else, so moving a module
-out of the process changes this file's inputs, not its callers.
+- a contract of a hosted module is bound to its facade; any other to the generic remote client
+  aimed at the service that hosts it;
+- a subscriber hosted here is delivered in-process (or through Celery when EVENTS_TRANSPORT says
+  so); a subscriber hosted elsewhere always through Celery, on its module's queue;
+- relays and workers cover the hosted modules' databases and queues only.
+
+Callers never see the difference: moving a module changes this file's inputs, not its callers.
 """
 
 import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
+from typing import Any
 
+import httpx
 from django.conf import settings
 
 from app.events.bus import EventBus
@@ -19,28 +26,37 @@ from app.events.notify import notify_committed
 from app.events.relay import Relay, RelayPolicy, Transport
 from app.events.runner import InlineDrainer, RelayLoop
 from app.events.subscriptions import SubscriptionRegistry
-from app.events.transport import CeleryTransport, InProcessTransport
+from app.events.transport import CeleryTransport, InProcessTransport, TopologyTransport
 from app.modules import ModuleSpec, discover_modules
+from app.remote.client import TRANSIENT, RemoteContract
+from app.resilience import Policy, Targets
+from app.topology import Topology
 from contracts.kernel.events import Event, publisher
 from contracts.kernel.registry import registry
 
 
 @dataclass(frozen=True, kw_only=True)
 class Runtime:
-    modules: tuple[ModuleSpec, ...]
+    topology: Topology
+    modules: tuple[ModuleSpec, ...]  # hosted by this service
     bus: EventBus
     subscriptions: SubscriptionRegistry
     event_types: EventTypes
     consumer: Consumer
     relay: Relay
     loop: RelayLoop
+    targets: Targets
+    http: httpx.Client
 
     @property
     def aliases(self) -> tuple[str, ...]:
         return tuple(spec.database_alias for spec in self.modules)
 
     def alias_for_module(self, module: str) -> str:
-        return next(spec.database_alias for spec in self.modules if spec.name == module)
+        for spec in self.modules:
+            if spec.name == module:
+                return spec.database_alias
+        raise LookupError(f"module {module!r} is not hosted by service {self.topology.current.name!r}")
 
 
 _runtime: Runtime | None = None
@@ -52,45 +68,68 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def bootstrap(modules: tuple[ModuleSpec, ...] | None = None) -> Runtime:
+def bootstrap(topology: Topology | None = None) -> Runtime:
     global _runtime
-    modules = discover_modules() if modules is None else modules
-    for spec in modules:
-        registry.bind(spec.interface(), spec.facade())
-    _runtime = build_runtime(modules)
+    topology = topology or settings.TOPOLOGY
+    _runtime = build_runtime(topology, discover_modules())
+    _bind_contracts(_runtime, discover_modules())
     publisher.bind(_runtime.bus)
     return _runtime
 
 
-def build_runtime(modules: tuple[ModuleSpec, ...]) -> Runtime:
-    aliases = {spec.name: spec.database_alias for spec in modules}
-    subscriptions = SubscriptionRegistry(s for spec in modules for s in spec.subscriptions())
+def build_runtime(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> Runtime:
+    hosted = tuple(spec for spec in every_module if topology.hosts(spec.name))
+    aliases = {spec.name: spec.database_alias for spec in hosted}
+    subscriptions = SubscriptionRegistry(s for spec in every_module for s in spec.subscriptions())
     consumer = Consumer(alias_for_module=aliases.__getitem__, max_attempts=settings.EVENTS_MAX_ATTEMPTS)
     relay = Relay(
         subscriptions=subscriptions,
-        event_types=EventTypes(_event_classes(modules)),
-        transport=_transport(consumer),
+        event_types=EventTypes(_event_classes(every_module)),
+        transport=_transport(topology, consumer),
         policy=_policy(),
     )
     loop = RelayLoop(relay=relay, aliases=tuple(aliases.values()), poll_interval=settings.EVENTS_POLL_INTERVAL)
-    bus = EventBus(alias_for_module=aliases.__getitem__, wakers=_wakers(relay, loop))
     return Runtime(
-        modules=modules,
-        bus=bus,
+        topology=topology,
+        modules=hosted,
         subscriptions=subscriptions,
         event_types=relay.event_types,
         consumer=consumer,
         relay=relay,
         loop=loop,
+        bus=EventBus(alias_for_module=aliases.__getitem__, wakers=_wakers(relay, loop)),
+        targets=Targets(_remote_policy(), TRANSIENT),
+        http=httpx.Client(timeout=settings.REMOTE_TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20)),
     )
 
 
-def _transport(consumer: Consumer) -> Transport:
-    if settings.EVENTS_TRANSPORT == "celery":
-        return CeleryTransport()
-    if settings.EVENTS_TRANSPORT == "inprocess":
-        return InProcessTransport(consumer)
-    raise ValueError(f"EVENTS_TRANSPORT must be 'inprocess' or 'celery', not {settings.EVENTS_TRANSPORT!r}")
+def _bind_contracts(current: Runtime, every_module: tuple[ModuleSpec, ...]) -> None:
+    for spec in every_module:
+        registry.bind(spec.interface(), _implementation(current, spec))
+
+
+def _implementation(current: Runtime, spec: ModuleSpec) -> Any:
+    if current.topology.hosts(spec.name):
+        return spec.facade()
+    service = current.topology.service_of(spec.name)
+    return RemoteContract(
+        interface=spec.interface(),
+        module=spec.name,
+        base_url=service.url,
+        token=settings.INTERNAL_API_TOKEN,
+        target=current.targets.get(service.name),
+        http=current.http,
+    )
+
+
+def _transport(topology: Topology, consumer: Consumer) -> Transport:
+    if settings.EVENTS_TRANSPORT not in ("inprocess", "celery"):
+        raise ValueError(f"EVENTS_TRANSPORT must be 'inprocess' or 'celery', not {settings.EVENTS_TRANSPORT!r}")
+    local = InProcessTransport(consumer) if settings.EVENTS_TRANSPORT == "inprocess" else None
+    remote_modules = topology.remote_modules()
+    if local is not None and not remote_modules:
+        return local
+    return TopologyTransport(local=local, remote=CeleryTransport(), remote_modules=frozenset(remote_modules))
 
 
 def _policy() -> RelayPolicy:
@@ -99,6 +138,15 @@ def _policy() -> RelayPolicy:
         lease=timedelta(seconds=settings.EVENTS_LEASE_SECONDS),
         backoff=settings.EVENTS_RETRY_BACKOFF,
         backoff_max=settings.EVENTS_RETRY_BACKOFF_MAX,
+    )
+
+
+def _remote_policy() -> Policy:
+    return Policy(
+        timeout=settings.REMOTE_TIMEOUT,
+        attempts=settings.REMOTE_ATTEMPTS,
+        failures_to_open=settings.REMOTE_BREAKER_FAILURES,
+        reset_after=settings.REMOTE_BREAKER_RESET,
     )
 
 

@@ -22,8 +22,16 @@ SQLITE_OPTIONS = {
 }
 
 
-def build_databases(*, aliases: Iterable[str], env: Mapping[str, str], sqlite_dir: Path) -> dict[str, dict[str, Any]]:
-    return {alias: _database(alias=alias, env=env, sqlite_dir=sqlite_dir) for alias in ("default", *aliases)}
+def build_databases(
+    *, aliases: Iterable[str], env: Mapping[str, str], sqlite_dir: Path, service: str = "monolith"
+) -> dict[str, dict[str, Any]]:
+    """``default`` plus one alias per module in ``aliases`` (the modules this service hosts)."""
+    databases = {alias: _database(alias=alias, env=env, sqlite_dir=sqlite_dir) for alias in ("default", *aliases)}
+    if service != "monolith" and databases["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # Each service has its own `default` (users, sessions); module files keep their names,
+        # so an extracted module keeps its SQLite file.
+        databases["default"]["NAME"] = str(sqlite_dir / f"default-{service}.sqlite3")
+    return databases
 
 
 def _database(*, alias: str, env: Mapping[str, str], sqlite_dir: Path) -> dict[str, Any]:

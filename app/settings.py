@@ -3,8 +3,11 @@
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from app.databases import build_databases
 from app.modules import discover_modules
+from app.topology import TopologyError, load_topology
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -16,6 +19,27 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 MODULES = discover_modules()
+SERVICE = os.environ.get("SERVICE", "monolith")
+try:
+    TOPOLOGY = load_topology(
+        path=Path(os.environ.get("TOPOLOGY_FILE", BASE_DIR / "topology.toml")),
+        modules=[spec.name for spec in MODULES],
+        service=SERVICE,
+    )
+except TopologyError as error:
+    raise ImproperlyConfigured(f"broken topology: {error}") from None
+# Every module's code is installed everywhere (so contracts, subscriptions and the combined API
+# document are known), but only the modules this service hosts get a database, bound facades,
+# mounted routes, relays and workers. Touching a module hosted elsewhere fails loudly: its
+# database alias does not exist here.
+HOSTED_MODULES = TOPOLOGY.hosted
+# Service-to-service calls (internal contract endpoints) authenticate with this shared secret.
+INTERNAL_API_TOKEN = os.environ.get("INTERNAL_API_TOKEN", "dev-internal-token" if DEBUG else "")
+# Calls to other services (remote contracts and the gateway): see app/resilience.py.
+REMOTE_TIMEOUT = float(os.environ.get("REMOTE_TIMEOUT", "2.0"))
+REMOTE_ATTEMPTS = int(os.environ.get("REMOTE_ATTEMPTS", "3"))
+REMOTE_BREAKER_FAILURES = int(os.environ.get("REMOTE_BREAKER_FAILURES", "5"))
+REMOTE_BREAKER_RESET = float(os.environ.get("REMOTE_BREAKER_RESET", "10"))
 
 INSTALLED_APPS = [
     "app.apps.PlatformConfig",  # first, so its `migrate` (every database) wins
@@ -58,9 +82,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = build_databases(
-    aliases=[spec.database_alias for spec in MODULES], env=os.environ, sqlite_dir=VAR_DIR / "db"
-)
+DATABASES = build_databases(aliases=HOSTED_MODULES, env=os.environ, sqlite_dir=VAR_DIR / "db", service=SERVICE)
 DATABASE_ROUTERS = ["app.db_router.ModuleDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -104,6 +126,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")  # the smtp backend's server
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# Seconds; Django's default (None) lets a silent SMTP server hold a worker until the task's hard
+# time limit, instead of failing the attempt so the inbox counts it and retries.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the filebased backend's folder
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
 
 LANGUAGE_CODE = "en-us"

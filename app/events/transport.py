@@ -30,3 +30,18 @@ class CeleryTransport:
 
         deliver.apply_async(args=(envelope.to_wire(), subscription.id), queue=subscription.module, retry=False)
         return Outcome.SENT
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopologyTransport:
+    """Subscribers hosted in this service go through ``local`` (when there is one); subscribers
+    hosted elsewhere, or all of them when ``local`` is None, go through ``remote`` (Celery)."""
+
+    local: InProcessTransport | None
+    remote: CeleryTransport
+    remote_modules: frozenset[str]
+
+    def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome:
+        if self.local is not None and subscription.module not in self.remote_modules:
+            return self.local.send(envelope=envelope, subscription=subscription)
+        return self.remote.send(envelope=envelope, subscription=subscription)

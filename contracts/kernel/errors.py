@@ -17,3 +17,13 @@ class NotFoundError(DomainError):
 
 class PortNotBoundError(LookupError):
     """A port was used before the composition root (``app.bootstrap``) bound it."""
+
+
+class ServiceUnavailableError(Exception):
+    """A module could not be reached (network, timeout, open circuit). Not a domain answer:
+    callers may fall back (e.g. keep an order "payment pending") or surface a 503."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"{target} unavailable: {reason}")
+        self.target = target
+        self.reason = reason
