@@ -11,6 +11,7 @@ from functools import partial
 
 from django.db import connections, transaction
 
+from app import propagation
 from app.events.context import causal_headers
 from app.events.envelope import Envelope
 from app.events.outbox import outbox_write
@@ -34,7 +35,8 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         alias = self._transaction_alias(event)
-        outbox_write(envelope=Envelope(data=event, headers=causal_headers()), alias=alias)
+        headers = {**propagation.capture(), **causal_headers()}
+        outbox_write(envelope=Envelope(data=event, headers=headers), alias=alias)
         transaction.on_commit(partial(self._wake, alias), using=alias)
 
     def _wake(self, alias: str) -> None:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from django.db import transaction
 from django.utils import timezone
 
+from app import propagation
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
@@ -86,7 +87,7 @@ def _handle(*, alias: str, entry: InboxEntry, envelope: Envelope, subscription: 
         locked = InboxEntry.objects.using(alias).select_for_update().get(pk=entry.pk)
         if locked.processed_at is not None:  # a concurrent duplicate won the race
             return Outcome.DUPLICATE
-        with handling(envelope):
+        with handling(envelope), propagation.restored(envelope.headers):
             subscription.handler(envelope.data)
         locked.processed_at = timezone.now()
         locked.save(update_fields=["processed_at"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from app import propagation
 from app.remote.contract import Method, contract_methods
 from app.remote.errors import error_from_wire
 from app.resilience import CircuitOpenError, Target
@@ -60,7 +61,7 @@ class RemoteContract:
         response = self._http.post(
             f"{self._base_url}/internal/{self._module}/{name}",
             json=body,
-            headers={"Authorization": f"Bearer {self._token}"},
+            headers={**propagation.capture(), "Authorization": f"Bearer {self._token}"},
         )
         if response.status_code == 422 and "error" in response.json():
             raise error_from_wire(response.json()["error"])

@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Router
 from ninja.security import HttpBearer
 
+from app import propagation
 from app.remote.contract import Method, contract_methods
 from app.remote.errors import error_to_wire
 from app.serialization import SerializationError, from_data, to_data
@@ -52,7 +53,8 @@ def _endpoint(method: Method, implementation: object) -> Any:
         except (ValueError, SerializationError, KeyError, TypeError) as error:
             return JsonResponse({"detail": f"bad arguments for {method.name}: {error}"}, status=400)
         try:
-            result = getattr(implementation, method.name)(**kwargs)
+            with propagation.restored(request.headers):
+                result = getattr(implementation, method.name)(**kwargs)
         except DomainError as error:
             return JsonResponse({"error": error_to_wire(error)}, status=422)
         return JsonResponse({"result": to_data(result)})

@@ -1,0 +1,46 @@
+"""Context that must survive every hop: who is acting, which trace we are in.
+
+A propagator captures the current context into string headers and restores it from them. The
+same propagators run at every boundary: events (captured into the outbox row at publish,
+restored around the handler at delivery, in-process or in a Celery worker), remote contract
+calls (sent as HTTP headers, restored by the internal endpoint). Identity and tracing each
+register one; a boundary never needs to know which exist.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import Protocol
+
+
+class Propagator(Protocol):
+    def capture(self) -> dict[str, str]:
+        """The current context as headers (lower-case names), or {} when there is none."""
+        ...
+
+    def restore(self, headers: Mapping[str, str]) -> AbstractContextManager[None]:
+        """A context manager that makes ``headers``' context current while it is open."""
+        ...
+
+
+_propagators: list[Propagator] = []
+
+
+def register(propagator: Propagator) -> None:
+    if propagator not in _propagators:
+        _propagators.append(propagator)
+
+
+def capture() -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for propagator in _propagators:
+        headers.update(propagator.capture())
+    return headers
+
+
+@contextmanager
+def restored(headers: Mapping[str, str]) -> Iterator[None]:
+    lowered = {name.lower(): value for name, value in headers.items()}
+    with ExitStack() as stack:
+        for propagator in _propagators:
+            stack.enter_context(propagator.restore(lowered))
+        yield
