@@ -7,7 +7,6 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-QUEUES ?= $(shell ls modules/*/apps.py 2>/dev/null | cut -d/ -f2 | paste -sd, -)
 
 .PHONY: help install migrate demo run relay worker lint lint-imports test bench lock clean
 
@@ -33,8 +32,9 @@ run: demo ## install, migrate, load demo data and serve on $(HOST):$(PORT)
 relay: migrate ## run the event relay process (`manage.py relay`) until Ctrl-C
 	$(BIN)/python manage.py relay
 
-worker: migrate ## a Celery worker consuming QUEUES (default: every module's queue)
-	EVENTS_TRANSPORT=celery $(BIN)/celery -A app worker -Q $(QUEUES) --concurrency 2 --loglevel info
+worker: migrate ## a Celery worker for this SERVICE's module queues (QUEUES=... overrides)
+	EVENTS_TRANSPORT=celery $(BIN)/celery -A app worker \
+		-Q $${QUEUES:-$$($(BIN)/python manage.py topology --queues)} --concurrency 2 --loglevel info
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
@@ -62,3 +62,12 @@ clean: ## remove the virtualenv and the local databases
 module: install ## scaffold a module: make module NAME=shipping [ARGS="--entity parcel --dry-run"]
 	@test -n "$(NAME)" || { echo 'usage: make module NAME=<name> [ARGS="--entity parcel --no-sample --dry-run"]' >&2; exit 2; }
 	$(BIN)/python manage.py startmodule $(NAME) $(ARGS)
+
+.PHONY: extract merge
+extract: install ## run a module as its own service: make extract MODULE=inventory [ARGS="--port 8001 --dry-run"]
+	@test -n "$(MODULE)" || { echo 'usage: make extract MODULE=<module> [ARGS="--port 8001 --standalone DIR --dry-run"]' >&2; exit 2; }
+	$(BIN)/python scripts/extract_module.py $(MODULE) $(ARGS)
+
+merge: install ## bring an extracted module back: make merge MODULE=inventory [ARGS=--dry-run]
+	@test -n "$(MODULE)" || { echo 'usage: make merge MODULE=<module> [ARGS=--dry-run]' >&2; exit 2; }
+	$(BIN)/python scripts/extract_module.py --merge $(MODULE) $(ARGS)

@@ -3,7 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
+from app.identity.api import router as auth_router
+from app.identity.auth import AuthenticationRequiredError, JWTAuth
 from app.modules import ModuleSpec, discover_modules
+from app.observability.health import health_router
 from contracts.kernel.errors import DomainError, NotFoundError, ServiceUnavailableError
 
 
@@ -13,17 +16,20 @@ class HealthOut(Schema):
 
 
 def build_api(modules: tuple[ModuleSpec, ...]) -> NinjaAPI:
-    api = NinjaAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "")
+    api = NinjaAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "", auth=JWTAuth())
+    api.add_exception_handler(AuthenticationRequiredError, _unauthenticated_handler(api))
     api.add_exception_handler(DomainError, _domain_error_handler(api))
     api.add_exception_handler(ServiceUnavailableError, _unavailable_handler(api))
     _add_health(api, modules)
+    api.add_router("/health", health_router())  # /api/health/live, /api/health/ready
+    api.add_router("/auth", auth_router)
     for spec in modules:
         api.add_router(f"/{spec.name}", spec.router())
     return api
 
 
 def _add_health(api: NinjaAPI, modules: tuple[ModuleSpec, ...]) -> None:
-    @api.get("/health", response=HealthOut, tags=["platform"], summary="Liveness and the modules served")
+    @api.get("/health", response=HealthOut, auth=None, tags=["platform"], summary="Liveness and the modules served")
     def health(request: HttpRequest) -> HealthOut:
         return HealthOut(status="ok", modules=[spec.name for spec in modules])
 
@@ -32,6 +38,15 @@ def _domain_error_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
     def handle(request: HttpRequest, exc: DomainError) -> HttpResponse:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
+
+    return handle
+
+
+def _unauthenticated_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
+    def handle(request: HttpRequest, exc: AuthenticationRequiredError) -> HttpResponse:
+        response = api.create_response(request, {"detail": exc.reason, "code": "not_authenticated"}, status=401)
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
 
     return handle
 

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from app import propagation
 from app.events.bus import EventBus
 from app.events.consumer import Consumer
 from app.events.envelope import EventTypes
@@ -27,12 +28,16 @@ from app.events.relay import Relay, RelayPolicy, Transport
 from app.events.runner import InlineDrainer, RelayLoop
 from app.events.subscriptions import SubscriptionRegistry
 from app.events.transport import CeleryTransport, InProcessTransport, TopologyTransport
+from app.identity.propagation import ActorPropagator
 from app.modules import ModuleSpec, discover_modules
+from app.observability.calls import observe_contract
+from app.observability.events import ObservedTransport
 from app.remote.client import TRANSIENT, RemoteContract
 from app.resilience import Policy, Targets
-from app.topology import Topology
+from app.topology import Topology, TopologyError
 from contracts.kernel.events import Event, publisher
 from contracts.kernel.registry import registry
+from contracts.kernel.subscriptions import Subscription
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +65,7 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
+ACTOR = ActorPropagator()
 
 
 def runtime() -> Runtime:
@@ -74,18 +80,22 @@ def bootstrap(topology: Topology | None = None) -> Runtime:
     _runtime = build_runtime(topology, discover_modules())
     _bind_contracts(_runtime, discover_modules())
     publisher.bind(_runtime.bus)
+    propagation.register(ACTOR)
     return _runtime
 
 
 def build_runtime(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> Runtime:
     hosted = tuple(spec for spec in every_module if topology.hosts(spec.name))
     aliases = {spec.name: spec.database_alias for spec in hosted}
-    subscriptions = SubscriptionRegistry(s for spec in every_module for s in spec.subscriptions())
+    event_classes = _event_classes((*every_module, *_contract_only(topology, every_module)))
+    subscriptions = SubscriptionRegistry(
+        [*(s for spec in every_module for s in spec.subscriptions()), *_declared_subscriptions(topology, event_classes)]
+    )
     consumer = Consumer(alias_for_module=aliases.__getitem__, max_attempts=settings.EVENTS_MAX_ATTEMPTS)
     relay = Relay(
         subscriptions=subscriptions,
-        event_types=EventTypes(_event_classes(every_module)),
-        transport=_transport(topology, consumer),
+        event_types=EventTypes(event_classes),
+        transport=ObservedTransport(_transport(topology, consumer)),
         policy=_policy(),
     )
     loop = RelayLoop(relay=relay, aliases=tuple(aliases.values()), poll_interval=settings.EVENTS_POLL_INTERVAL)
@@ -104,8 +114,36 @@ def build_runtime(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> R
 
 
 def _bind_contracts(current: Runtime, every_module: tuple[ModuleSpec, ...]) -> None:
-    for spec in every_module:
-        registry.bind(spec.interface(), _implementation(current, spec))
+    for spec in (*every_module, *_contract_only(current.topology, every_module)):
+        binding = "in-process" if current.topology.hosts(spec.name) else "remote"
+        implementation = observe_contract(
+            _implementation(current, spec), interface=spec.interface(), contract=spec.name, binding=binding
+        )
+        registry.bind(spec.interface(), implementation)
+
+
+def _contract_only(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> tuple[ModuleSpec, ...]:
+    """Modules hosted elsewhere whose code is not in this project, only their contract (a
+    standalone service project): bound remotely, their events known, like any remote module."""
+    present = {spec.name for spec in every_module}
+    return tuple(ModuleSpec(name) for name in topology.remote_modules() if name not in present)
+
+
+def _declared_subscriptions(topology: Topology, event_classes: list[type[Event]]) -> list[Subscription]:
+    """Subscribers the topology names because their code is not in this project: the relay sends
+    them this project's events through Celery, on their module's queue; nothing runs here."""
+    by_type = {cls.event_type(): cls for cls in event_classes}
+    declared = []
+    for service in topology.services:
+        for subscriber, event_type in service.subscribers:
+            if event_type not in by_type:
+                raise TopologyError(f"subscriber {subscriber!r} listens to {event_type!r}: no contract here has it")
+            declared.append(Subscription(id=subscriber, event_type=by_type[event_type], handler=_runs_elsewhere))
+    return declared
+
+
+def _runs_elsewhere(event: Event) -> None:
+    raise RuntimeError(f"a subscriber whose code runs in another service was handed {event!r} in-process")
 
 
 def _implementation(current: Runtime, spec: ModuleSpec) -> Any:
@@ -126,7 +164,8 @@ def _transport(topology: Topology, consumer: Consumer) -> Transport:
     if settings.EVENTS_TRANSPORT not in ("inprocess", "celery"):
         raise ValueError(f"EVENTS_TRANSPORT must be 'inprocess' or 'celery', not {settings.EVENTS_TRANSPORT!r}")
     local = InProcessTransport(consumer) if settings.EVENTS_TRANSPORT == "inprocess" else None
-    remote_modules = topology.remote_modules()
+    declared = (subscriber.split(".", 1)[0] for service in topology.services for subscriber, _ in service.subscribers)
+    remote_modules = (*topology.remote_modules(), *declared)
     if local is not None and not remote_modules:
         return local
     return TopologyTransport(local=local, remote=CeleryTransport(), remote_modules=frozenset(remote_modules))

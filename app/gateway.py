@@ -37,7 +37,10 @@ def proxy_view(*, service: Service, target: Target, http: httpx.Client) -> Calla
     @csrf_exempt
     def proxy(request: HttpRequest, **_: Any) -> HttpResponse:
         try:
-            upstream = target.call(lambda: _forward(request, service, http), repeatable=request.method in SAFE_METHODS)
+            upstream = target.call(
+                lambda: _forward(request, service, http, timeout=target.policy.timeout),
+                repeatable=request.method in SAFE_METHODS,
+            )
         except CircuitOpenError:
             return _error(503, f"{service.name} is unavailable (circuit open); try again shortly")
         except httpx.TimeoutException:
@@ -49,21 +52,35 @@ def proxy_view(*, service: Service, target: Target, http: httpx.Client) -> Calla
     return proxy
 
 
-def _forward(request: HttpRequest, service: Service, http: httpx.Client) -> httpx.Response:
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+def _forward(request: HttpRequest, service: Service, http: httpx.Client, *, timeout: float) -> httpx.Response:
+    hop_by_hop = _hop_by_hop(request.headers.get("Connection"))
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in hop_by_hop}
     headers["X-Forwarded-Host"] = request.get_host()
     headers["X-Forwarded-For"] = request.META.get("REMOTE_ADDR", "")
     return http.request(
-        request.method or "GET", f"{service.url}{request.get_full_path()}", content=request.body, headers=headers
+        request.method or "GET",
+        f"{service.url}{request.get_full_path()}",
+        content=request.body,
+        headers=headers,
+        timeout=timeout,
     )
 
 
 def _response(upstream: httpx.Response) -> HttpResponse:
     response = HttpResponse(upstream.content, status=upstream.status_code)
+    # httpx has decoded the body; several Set-Cookie headers cannot be joined into one.
+    skipped = _hop_by_hop(upstream.headers.get("Connection")) | {"content-encoding", "set-cookie"}
     for name, value in upstream.headers.items():
-        if name.lower() not in HOP_BY_HOP and name.lower() != "content-encoding":
+        if name.lower() not in skipped:
             response[name] = value
+    for cookie in upstream.headers.get_list("set-cookie"):
+        response.cookies.load(cookie)
     return response
+
+
+def _hop_by_hop(connection: str | None) -> frozenset[str]:
+    """The standard hop-by-hop headers, and those the Connection header names (RFC 9110, 7.6.1)."""
+    return HOP_BY_HOP | {name.strip().lower() for name in (connection or "").split(",") if name.strip()}
 
 
 def _error(status: int, detail: str) -> JsonResponse:

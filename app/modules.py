@@ -19,6 +19,7 @@ from typing import Any, cast
 from contracts.kernel.subscriptions import Subscription
 
 MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
+CONTRACTS_DIR = MODULES_DIR.parent / "contracts"
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,12 @@ def discover_modules(modules_dir: Path = MODULES_DIR) -> tuple[ModuleSpec, ...]:
 
 def module_names() -> tuple[str, ...]:
     return tuple(spec.name for spec in discover_modules())
+
+
+def contract_only_modules(modules_dir: Path = MODULES_DIR, contracts_dir: Path = CONTRACTS_DIR) -> tuple[str, ...]:
+    """Modules known here only by their contract (``contracts/<name>/interface.py`` with no
+    ``modules/<name>/``): their code runs in another service, which the topology names (by default
+    the ``"*"`` one). None in the monolith; in a standalone service project written by
+    ``scripts/extract_module.py --standalone``, the modules whose interfaces or events it uses."""
+    present = {spec.name for spec in discover_modules(modules_dir)}
+    return tuple(sorted(p.parent.name for p in contracts_dir.glob("*/interface.py") if p.parent.name not in present))

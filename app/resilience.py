@@ -27,6 +27,7 @@ class Policy:
     attempts: int = 3  # for operations safe to repeat; others get exactly one
     backoff_initial: float = 0.05
     backoff_max: float = 1.0
+    backoff_jitter: float = 0.05  # at most this much random extra per wait (stamina's default is 1 s)
     failures_to_open: int = 5
     reset_after: float = 10.0  # seconds the breaker stays open before a trial call
 
@@ -58,6 +59,7 @@ class Target:
             attempts=attempts,
             wait_initial=self.policy.backoff_initial,
             wait_max=self.policy.backoff_max,
+            wait_jitter=self.policy.backoff_jitter,
             timeout=None,
         ):
             with attempt:

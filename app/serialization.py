@@ -47,6 +47,8 @@ def _decode(kind: Any, data: Any) -> Any:
     if origin in (Union, types.UnionType):
         return _decode_optional(kind, data)
     if origin in (tuple, list):
+        if not isinstance(data, list | tuple):  # a string is iterable too, but not a sequence of values
+            raise TypeError(f"expected a list, got {type(data).__name__}")
         return origin(_decode(get_args(kind)[0], item) for item in data)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _field_types(kind)

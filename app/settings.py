@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from app.databases import build_databases
-from app.modules import discover_modules
+from app.modules import contract_only_modules, discover_modules
 from app.topology import TopologyError, load_topology
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,15 +19,16 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 MODULES = discover_modules()
-SERVICE = os.environ.get("SERVICE", "monolith")
 try:
     TOPOLOGY = load_topology(
         path=Path(os.environ.get("TOPOLOGY_FILE", BASE_DIR / "topology.toml")),
         modules=[spec.name for spec in MODULES],
-        service=SERVICE,
+        service=os.environ.get("SERVICE") or None,  # unset: the topology's default_service, else monolith
+        contract_only=contract_only_modules(),
     )
 except TopologyError as error:
     raise ImproperlyConfigured(f"broken topology: {error}") from None
+SERVICE = TOPOLOGY.current.name
 # Every module's code is installed everywhere (so contracts, subscriptions and the combined API
 # document are known), but only the modules this service hosts get a database, bound facades,
 # mounted routes, relays and workers. Touching a module hosted elsewhere fails loudly: its
@@ -35,6 +36,15 @@ except TopologyError as error:
 HOSTED_MODULES = TOPOLOGY.hosted
 # Service-to-service calls (internal contract endpoints) authenticate with this shared secret.
 INTERNAL_API_TOKEN = os.environ.get("INTERNAL_API_TOKEN", "dev-internal-token" if DEBUG else "")
+# Identity: RS256 access tokens. The signing key comes from JWT_PRIVATE_KEY (PEM) or the file
+# JWT_PRIVATE_KEY_FILE; in development that file is generated on first use (git-ignored).
+JWT_PRIVATE_KEY = os.environ.get("JWT_PRIVATE_KEY", "")
+JWT_PRIVATE_KEY_FILE = os.environ.get("JWT_PRIVATE_KEY_FILE", str(VAR_DIR / "keys" / "jwt-dev-private.pem"))
+JWT_GENERATE_DEV_KEY = os.environ.get("JWT_GENERATE_DEV_KEY", "1" if DEBUG else "0") == "1"
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "modular-monolith")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "modular-monolith-api")
+JWT_ACCESS_TTL = int(os.environ.get("JWT_ACCESS_TTL", "900"))  # seconds; re-login when it expires
+JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "5"))  # seconds of clock skew tolerated
 # Calls to other services (remote contracts and the gateway): see app/resilience.py.
 REMOTE_TIMEOUT = float(os.environ.get("REMOTE_TIMEOUT", "2.0"))
 REMOTE_ATTEMPTS = int(os.environ.get("REMOTE_ATTEMPTS", "3"))
@@ -60,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "app.identity.auth.PrincipalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -141,11 +152,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Observability (app/observability): logs, traces, metrics, health -------------------------
+# Logs: JSON lines in production (DJANGO_DEBUG=0) or with LOG_FORMAT=json, readable otherwise.
+# Traces: the standard OTEL_* variables (OTEL_TRACES_EXPORTER=otlp|console|none, default none;
+# OTEL_SDK_DISABLED=true turns tracing off entirely). Metrics at /metrics.
+from app.observability.logging import logging_settings  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console" if DEBUG else "json")
+LOGGING = logging_settings(json=LOG_FORMAT == "json", level=os.environ.get("LOG_LEVEL", "INFO"), service=SERVICE)
+INSTALLED_APPS.insert(0, "app.observability.apps.ObservabilityConfig")  # ready() before bootstrap
+MIDDLEWARE.insert(0, "app.observability.middleware.RequestContextMiddleware")  # after tracing's own
+HEALTH_MAX_OUTBOX_LAG_SECONDS = float(os.environ.get("HEALTH_MAX_OUTBOX_LAG_SECONDS", "300"))
+HEALTH_MAX_DEAD_LETTERS = int(os.environ.get("HEALTH_MAX_DEAD_LETTERS", "100"))
+HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1.0"))  # seconds, e.g. the broker ping
+# --- end of observability --------------------------------------------------------------------

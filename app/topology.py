@@ -14,6 +14,15 @@ A process is one service (``SERVICE``, default ``monolith``). From the topology 
 database aliases it opens, which contracts it binds in-process or remote, which subscribers it
 delivers in-process or through Celery, the queues its workers consume and the routes its
 gateway proxies. With no file, the monolith hosts every module.
+
+Two optional keys serve a project that holds only some modules' code (a standalone service
+written by ``scripts/extract_module.py --standalone``): ``default_service = "<name>"`` (the
+service a process is when SERVICE is unset, instead of ``monolith``), and per service a
+``[services.<name>.subscribers]`` table, ``"<subscriber id>" = "<event type>"``, naming the
+subscribers hosted there whose code is not in this project, so that this project's relay still
+sends them its events (through Celery, on the subscriber's module queue). A module known here
+only by its contract (``app.modules.contract_only_modules``) may be named like any other and is
+hosted by the ``"*"`` service unless named elsewhere, but never by the current service.
 """
 
 import tomllib
@@ -35,6 +44,7 @@ class Service:
     name: str
     modules: tuple[str, ...]
     url: str
+    subscribers: tuple[tuple[str, str], ...] = ()  # (subscriber id, event type) whose code is elsewhere
 
 
 @dataclass(frozen=True)
@@ -56,19 +66,40 @@ class Topology:
         return tuple(m for s in self.services if s is not self.current for m in s.modules)
 
 
-def load_topology(*, path: Path, modules: Iterable[str], service: str = DEFAULT_SERVICE) -> Topology:
-    known = tuple(modules)
+def load_topology(
+    *, path: Path, modules: Iterable[str], service: str | None = None, contract_only: Iterable[str] = ()
+) -> Topology:
+    """``service`` None: the file's ``default_service``, else ``monolith``. ``contract_only``: modules
+    whose contract is here but whose code is not (see the module docstring)."""
+    absent = tuple(contract_only)
+    known = (*modules, *absent)
     raw = _read(path) if path.exists() else {"services": {DEFAULT_SERVICE: {"modules": [EVERYTHING_ELSE]}}}
     services = _services(raw, known, source=path)
+    service = service or _default_service(raw, source=path)
     current = next((s for s in services if s.name == service), None)
     if current is None:
         raise TopologyError(f"{path.name}: SERVICE={service!r} is not one of {', '.join(s.name for s in services)}")
+    without_code = [m for m in current.modules if m in absent]
+    if without_code:
+        raise TopologyError(
+            f"{path.name}: service {service!r} would host {', '.join(without_code)}, "
+            "whose code is not in this project (only the contract is)"
+        )
     return Topology(services=services, current=current)
+
+
+def _default_service(raw: Mapping[str, Any], *, source: Path) -> str:
+    name = raw.get("default_service", DEFAULT_SERVICE)
+    if not isinstance(name, str) or not name:
+        raise TopologyError(f'{source.name}: default_service must be a service name, e.g. default_service = "monolith"')
+    return name
 
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise TopologyError(f"{path.name}: cannot be read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise TopologyError(f"{path.name}: not valid TOML: {error}") from None
 
@@ -85,6 +116,7 @@ def _services(raw: Mapping[str, Any], known: tuple[str, ...], *, source: Path) -
             name=name,
             modules=tuple(sorted(m for m, o in owners.items() if o == name)),
             url=_url(name, spec, remote, source),
+            subscribers=_subscribers(name, spec, source),
         )
         for name, spec in table.items()
     )
@@ -120,7 +152,20 @@ def _assign_the_rest(
     unowned = [m for m in known if m not in owners]
     if unowned and not catch_all:
         raise TopologyError(f'{source.name}: no service hosts {", ".join(unowned)} (add them, or "*")')
-    return {**owners, **dict.fromkeys(unowned, catch_all[0])}
+    return {**owners, **dict.fromkeys(unowned, catch_all[0])} if unowned else owners
+
+
+def _subscribers(name: str, spec: Mapping[str, Any], source: Path) -> tuple[tuple[str, str], ...]:
+    table = spec.get("subscribers", {})
+    valid = isinstance(table, dict) and all(
+        isinstance(k, str) and "." in k and isinstance(v, str) and "." in v for k, v in table.items()
+    )
+    if not valid:
+        raise TopologyError(
+            f"{source.name}: [services.{name}.subscribers] maps subscriber ids to event types, "
+            'e.g. "orders.confirm_on_stock_reserved" = "inventory.StockReservedV1"'
+        )
+    return tuple(sorted(table.items()))
 
 
 def _url(name: str, spec: Mapping[str, Any], required: bool, source: Path) -> str:

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, path
 from app.api import api
 from app.bootstrap import runtime
 from app.gateway import proxy_view
+from app.observability.metrics import metrics_view
 from app.remote.server import internal_api
 
 
@@ -29,6 +30,7 @@ def _internal() -> URLResolver:
 urlpatterns: list[URLPattern | URLResolver] = [
     *_proxied_routes(),  # before api/, so a module hosted elsewhere is never served from here
     path("api/", api.urls),
+    path("metrics", metrics_view),
     _internal(),
 ]
 if settings.DEBUG or runtime().topology.hosted:

@@ -8,10 +8,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from app.bootstrap import runtime
+from app.identity.tokens import roles_of, token_issue
 from contracts.kernel.events import Event, publisher
 from contracts.kernel.registry import registry
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Real hashers are slow on purpose; tests create users, they do not defend them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class RecordingPublisher:
@@ -47,3 +55,36 @@ def bind(request: pytest.FixtureRequest) -> Iterator[Any]:
     yield _bind
     for interface, implementation in saved.items():
         registry.bind(interface, implementation)
+
+
+@pytest.fixture
+def token_for() -> Any:
+    """``token_for(user)``: a valid access token for a Django user."""
+
+    def _token(user: Any) -> str:
+        return token_issue(subject=str(user.pk), roles=roles_of(is_staff=user.is_staff), email=user.email)
+
+    return _token
+
+
+@pytest.fixture
+def customer(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("ann", email="ann@example.com", password="ann-pass-123")
+
+
+@pytest.fixture
+def auth_client(customer: Any, token_for: Any) -> Client:
+    """A client logged in as the customer ann@example.com."""
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(customer)}")
+
+
+@pytest.fixture
+def client_as() -> Any:
+    """``client_as(email=..., staff=False)``: a client carrying a token for that identity (no user
+    row needed: tokens are verified, not looked up)."""
+
+    def _client(*, email: str, staff: bool = False, subject: str = "") -> Client:
+        token = token_issue(subject=subject or email, roles=roles_of(is_staff=staff), email=email)
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    return _client

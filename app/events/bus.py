@@ -15,6 +15,7 @@ from app import propagation
 from app.events.context import causal_headers
 from app.events.envelope import Envelope
 from app.events.outbox import outbox_write
+from app.observability.events import observe_publish
 from contracts.kernel.events import Event
 
 Waker = Callable[[str], None]
@@ -33,9 +34,11 @@ class EventBus:
         """``waker(alias)`` runs after a transaction that published on ``alias`` commits."""
         self._wakers.append(waker)
 
+    @observe_publish
     def publish(self, event: Event) -> None:
         alias = self._transaction_alias(event)
-        headers = {**propagation.capture(), **causal_headers()}
+        # A correlation id the propagators carry (the request's, or the handled event's) wins.
+        headers = {**causal_headers(), **propagation.capture()}
         outbox_write(envelope=Envelope(data=event, headers=headers), alias=alias)
         transaction.on_commit(partial(self._wake, alias), using=alias)
 

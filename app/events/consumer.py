@@ -17,6 +17,7 @@ from app import propagation
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
+from app.observability.events import observe_delivery
 from contracts.kernel.subscriptions import Subscription
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Consumer:
     alias_for_module: Callable[[str], str]
     max_attempts: int
 
+    @observe_delivery
     def process(self, envelope: Envelope, subscription: Subscription) -> Outcome:
         alias = self.alias_for_module(subscription.module)
         entry = _attempt_start(alias=alias, subscription=subscription, envelope=envelope)

@@ -3,6 +3,7 @@ relay process LISTENs, so it starts within milliseconds instead of at its next p
 
 import logging
 import select
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,19 +28,23 @@ def notify_committed(alias: str) -> None:
         logger.warning("could not NOTIFY the relay for %s", alias, exc_info=True)
 
 
-def listen(aliases: Sequence[str]) -> Callable[[float], None] | None:
+def listen(aliases: Sequence[str], *, interrupt: Sequence[socket.socket] = ()) -> Callable[[float], None] | None:
     """A ``wait(timeout)`` for ``RelayLoop.run`` that returns early on a NOTIFY from any of the
-    PostgreSQL ``aliases`` (NOTIFY is per database, so one listener per database). None when
-    no alias is on PostgreSQL."""
+    PostgreSQL ``aliases`` (NOTIFY is per database, so one listener per database), or as soon as
+    one of the ``interrupt`` sockets is readable (a stop request: a signal handler cannot wake a
+    ``select`` otherwise, Python resumes it after the handler). None when no alias is on PostgreSQL."""
     listeners = [_listener(alias) for alias in aliases if is_postgres(alias)]
     if not listeners:
         return None
 
+    waitables: list[socket.socket | psycopg.Connection[Any]] = [*listeners, *interrupt]
+
     def wait(timeout: float) -> None:
-        ready, _, _ = select.select(listeners, [], [], timeout)
+        ready, _, _ = select.select(waitables, [], [], timeout)
         for listener in ready:
-            for _ in listener.notifies(timeout=0):
-                pass
+            if listener in listeners:
+                for _ in listener.notifies(timeout=0):
+                    pass
 
     return wait
 

@@ -36,6 +36,10 @@ class Transport(Protocol):
     def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome: ...
 
 
+class TransportUnavailableError(RuntimeError):
+    """Raised by a transport that cannot send anything right now (its broker is unreachable)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class RelayPolicy:
     batch_size: int = 100
@@ -52,6 +56,7 @@ class Result:
     delivery: OutboxDelivery
     outcome: Outcome | None  # None: the transport failed
     error: str = ""
+    transport_down: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +70,7 @@ class Relay:
         """One claim-send-record pass over ``alias``; returns how many deliveries it sent."""
         claimed = self._claim(alias)
         if claimed:
-            self._record(alias, [self._send(delivery) for delivery in claimed])
+            self._record(alias, self._send_batch(claimed))
         return len(claimed)
 
     def drain(self, alias: str) -> int:
@@ -109,11 +114,34 @@ class Relay:
         )
         OutboxEvent.objects.using(alias).filter(pk__in=[e.pk for e in events]).update(expanded_at=now)
 
+    def _send_batch(self, claimed: list[OutboxDelivery]) -> list[Result]:
+        """Send in order. Once the transport says it is down for a subscriber's module (its broker
+        is unreachable), that module's other deliveries in the batch are not tried but retried
+        after the backoff like the failed one. Trying them would cost each its own connection
+        timeout (seconds with Celery on an unreachable Redis): the pass would outlast the batch's
+        lease, so another relay would re-send the batch. Other modules' deliveries (in-process
+        ones, say) are still sent."""
+        results: list[Result] = []
+        down: dict[str, Result] = {}  # subscriber module -> the send that found its transport down
+        for delivery in claimed:
+            module = delivery.subscriber.partition(".")[0]  # as Subscription.module
+            if module in down:
+                results.append(Result(delivery, None, down[module].error, transport_down=True))
+                continue
+            result = self._send(delivery)
+            if result.transport_down:
+                down[module] = result
+            results.append(result)
+        return results
+
     def _send(self, delivery: OutboxDelivery) -> Result:
         try:
             envelope = self.event_types.envelope_from_wire(outbox_wire(delivery.event))
             subscription = self.subscriptions.get(delivery.subscriber)
             return Result(delivery, self.transport.send(envelope=envelope, subscription=subscription))
+        except TransportUnavailableError as error:
+            logger.warning("relay could not send %s to %s: %s", delivery.event_id, delivery.subscriber, error)
+            return Result(delivery, None, str(error), transport_down=True)
         except Exception as error:
             logger.warning("relay could not send %s to %s: %s", delivery.event_id, delivery.subscriber, error)
             return Result(delivery, None, f"{type(error).__name__}: {error}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from app.events.consumer import Consumer, Outcome
 from app.events.envelope import Envelope
+from app.events.relay import TransportUnavailableError
 from contracts.kernel.subscriptions import Subscription
 
 
@@ -21,14 +22,21 @@ class InProcessTransport:
 
 class CeleryTransport:
     def __init__(self) -> None:
+        from kombu.exceptions import OperationalError
+
         from app.celery import app  # configures the broker before the task is first used
 
         self._app = app
+        # What the broker client raises when the broker cannot be reached (no connection is made here).
+        self._broker_errors = (OperationalError, *app.connection_for_write().connection_errors)
 
     def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome:
         from app.events.tasks import deliver
 
-        deliver.apply_async(args=(envelope.to_wire(), subscription.id), queue=subscription.module, retry=False)
+        try:
+            deliver.apply_async(args=(envelope.to_wire(), subscription.id), queue=subscription.module, retry=False)
+        except self._broker_errors as error:
+            raise TransportUnavailableError(f"{type(error).__name__}: {error}") from error
         return Outcome.SENT
 
 

@@ -14,7 +14,7 @@ from app import propagation
 from app.remote.contract import Method, contract_methods
 from app.remote.errors import error_from_wire
 from app.resilience import CircuitOpenError, Target
-from app.serialization import from_data, to_data
+from app.serialization import SerializationError, from_data, to_data
 from contracts.kernel.errors import ServiceUnavailableError
 
 
@@ -45,27 +45,45 @@ class RemoteContract:
         return call
 
     def _call(self, method: Method, kwargs: dict[str, Any]) -> Any:
-        unexpected = set(kwargs) - set(method.parameters)
+        # Refused here, as Python would refuse them in-process, before anything is sent.
+        unexpected, missing = set(kwargs) - set(method.parameters), set(method.parameters) - set(kwargs)
         if unexpected:
             raise TypeError(f"{method.name}() got unexpected keyword arguments {sorted(unexpected)}")
+        if missing:
+            raise TypeError(f"{method.name}() missing required keyword arguments {sorted(missing)}")
         body = {"kwargs": {name: to_data(value) for name, value in kwargs.items()}}
         try:
-            answer = self._target.call(lambda: self._post(method.name, body), repeatable=method.idempotent)
+            return self._target.call(lambda: self._post(method, body), repeatable=method.idempotent)
         except (*TRANSIENT, CircuitOpenError) as error:
             raise ServiceUnavailableError(
                 f"{self._module} ({self._base_url})", str(error) or type(error).__name__
             ) from error
-        return from_data(method.returns, answer["result"])
 
-    def _post(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, method: Method, body: dict[str, Any]) -> Any:
+        headers = httpx.Headers(propagation.capture())
+        headers["Authorization"] = f"Bearer {self._token}"  # replaces, whatever the case of a captured one
         response = self._http.post(
-            f"{self._base_url}/internal/{self._module}/{name}",
+            f"{self._base_url}/internal/{self._module}/{method.name}",
             json=body,
-            headers={**propagation.capture(), "Authorization": f"Bearer {self._token}"},
+            headers=headers,
+            timeout=self._target.policy.timeout,
         )
-        if response.status_code == 422 and "error" in response.json():
-            raise error_from_wire(response.json()["error"])
+        where = f"{self._module}.{method.name}"
+        if response.status_code == 422 and isinstance(error := _answer(response, where).get("error"), dict):
+            raise error_from_wire(error)
         if response.status_code != 200:
-            raise ProviderFailedError(f"HTTP {response.status_code} from {self._module}.{name}")
-        result: dict[str, Any] = response.json()
-        return result
+            raise ProviderFailedError(f"HTTP {response.status_code} from {where}")
+        try:
+            return from_data(method.returns, _answer(response, where)["result"])
+        except (KeyError, SerializationError) as error:
+            raise ProviderFailedError(f"unreadable result from {where}: {error}") from error
+
+
+def _answer(response: httpx.Response, where: str) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise ProviderFailedError(f"HTTP {response.status_code} from {where}, not a JSON object")
+    return answer

@@ -64,8 +64,18 @@ def _endpoint(method: Method, implementation: object) -> Any:
 
 
 def _arguments(method: Method, body: bytes) -> dict[str, Any]:
-    raw = json.loads(body or b"{}").get("kwargs", {})
-    unknown = set(raw) - set(method.parameters)
-    if unknown:
-        raise KeyError(f"unknown arguments {sorted(unknown)}")
-    return {name: from_data(kind, raw[name]) for name, kind in method.parameters.items()}
+    call = json.loads(body or b"{}")
+    raw = call.get("kwargs", {}) if isinstance(call, dict) else None
+    if not isinstance(raw, dict):
+        raise TypeError('the body must be a JSON object {"kwargs": {<name>: <value>, ...}}')
+    unknown, missing = set(raw) - set(method.parameters), set(method.parameters) - set(raw)
+    if unknown or missing:
+        raise KeyError(f"unknown arguments {sorted(unknown)}, missing arguments {sorted(missing)}")
+    return {name: _argument(name, kind, raw[name]) for name, kind in method.parameters.items()}
+
+
+def _argument(name: str, kind: Any, value: Any) -> Any:
+    try:
+        return from_data(kind, value)
+    except SerializationError as error:
+        raise SerializationError(f"{name}: {error}") from error

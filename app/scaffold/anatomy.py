@@ -35,12 +35,13 @@ ROLES = {
     "tests/modules/<name>/test_services.py": "services, selectors; events stored only with a commit",
     "tests/modules/<name>/test_facade.py": "the facade keeps the contract, bound in the registry",
     "tests/modules/<name>/test_api.py": "the HTTP API and its OpenAPI entries",
+    "tests/contracts/cases_<name>.py": "contract conformance: same answers in-process and over HTTP",
 }
 
 
 def role(path: str, *, name: str) -> str:
     """The role of ``path`` (relative to the project root) in module ``name``; "" if it has none."""
-    return ROLES.get(path.replace(f"/{name}/", "/<name>/", 1), "")
+    return ROLES.get(path.replace(f"/{name}/", "/<name>/", 1).replace(f"/cases_{name}.py", "/cases_<name>.py"), "")
 
 
 def help_table() -> str:

@@ -25,7 +25,7 @@ SAMPLE_ONLY = frozenset(
 )
 
 # Packages that must exist for the new files to be importable, created empty when missing.
-PACKAGES = ("modules", "contracts", "tests", "tests/modules")
+PACKAGES = ("modules", "contracts", "tests", "tests/modules", "tests/contracts")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,6 @@ from modules.inventory.schemas import ProductOut
 router = Router(tags=["inventory"])
 
 
-@router.get("/products", response=list[ProductOut], summary="List products with available stock")
+@router.get("/products", response=list[ProductOut], auth=None, summary="List products with available stock (public)")
 def products_list(request: HttpRequest) -> list[Product]:
     return list(selectors.product_list())

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from contracts.kernel.identity import current_principal
 from contracts.orders.dto import OrderLine, OrderSummary
 from modules.orders import selectors
 from modules.orders.models import Order
@@ -9,7 +10,7 @@ class OrdersFacade:
     """The in-process implementation of ``contracts.orders.interface.OrdersInterface``."""
 
     def get_order(self, *, order_id: UUID) -> OrderSummary:
-        return _summary(selectors.order_get(order_id=order_id))
+        return _summary(selectors.order_get(order_id=order_id, viewer=current_principal()))
 
 
 def _summary(order: Order) -> OrderSummary:

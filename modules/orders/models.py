@@ -8,6 +8,8 @@ from modules.orders.domain import OrderStatus
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer_email = models.EmailField()
+    # The subject of the principal who placed it (an id in the identity provider, not a key).
+    customer_id = models.CharField(max_length=200, db_index=True, blank=True)
     status = models.CharField(
         max_length=16, choices=[(s.value, s.value) for s in OrderStatus], default=OrderStatus.PLACED
     )

@@ -18,7 +18,7 @@ class LineRequest:
     quantity: int
 
 
-def order_place(*, customer_email: str, lines: tuple[LineRequest, ...]) -> Order:
+def order_place(*, customer_email: str, lines: tuple[LineRequest, ...], customer_id: str = "") -> Order:
     """Price the lines through inventory, then record the order and announce it, atomically.
 
     Pricing happens before any write, so an unknown sku raises and leaves nothing behind.
@@ -28,6 +28,7 @@ def order_place(*, customer_email: str, lines: tuple[LineRequest, ...]) -> Order
     with transaction.atomic(using=DB):
         order = Order.objects.create(
             customer_email=customer_email,
+            customer_id=customer_id,
             total=order_total((line.quantity, prices[line.sku]) for line in lines),
         )
         OrderLine.objects.bulk_create(

@@ -77,7 +77,8 @@ def module_migrations() -> list[Migration]:
 def test_module_migrations_depend_only_on_their_own_module() -> None:
     migrations = module_migrations()
 
-    assert {m.app_label for m in migrations} == set(MODULE_NAMES)
+    assert migrations, "no module migrations found: the check would pass vacuously"
+    assert {m.app_label for m in migrations} <= set(MODULE_NAMES)  # a bare scaffolded module has none yet
     assert checks.foreign_migration_dependencies(migrations) == []
 
 
@@ -230,7 +231,8 @@ def test_module_models_live_in_the_modules_database(spec: ModuleSpec) -> None:
         )
     ]
 
-    assert models, f"{spec.name} has no models to route"
+    if not models:
+        pytest.skip(f"{spec.name} has no models yet (a bare module)")
     assert spec.database_alias in settings.DATABASES
     assert problems == []
 
@@ -291,7 +293,6 @@ def test_module_facade_implements_its_interface_keyword_only(spec: ModuleSpec) -
 
     assert interface.__name__ == f"{spec.class_prefix}Interface"
     assert getattr(interface, "_is_protocol", False), f"{interface.__name__} is not a typing.Protocol"
-    assert checks.interface_methods(interface), f"{interface.__name__} declares no methods"
     assert [m for m in checks.interface_methods(interface) if checks.not_keyword_only(getattr(interface, m))] == []
     assert checks.implementation_problems(type(spec.facade()), interface) == []
 
@@ -391,3 +392,9 @@ from pydantic import BaseModel
 """
 
     assert checks.non_stdlib_imports(source) == ["line 4: imports django.db", "line 5: imports pydantic"]
+
+
+def test_the_per_module_checks_are_not_vacuous() -> None:
+    """Bare modules may have no models or contract methods yet, but the project as a whole must."""
+    assert any(list(apps.get_app_config(spec.name).get_models()) for spec in MODULES)
+    assert any(checks.interface_methods(spec.interface()) for spec in MODULES)

@@ -15,9 +15,9 @@ def catalogue(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def place(client: Client) -> Callable[..., Any]:
+def place(auth_client: Client) -> Callable[..., Any]:
     def _place(*lines: tuple[str, int], email: str = "ann@example.com") -> Any:
         body = {"customer_email": email, "lines": [{"sku": s, "quantity": q} for s, q in lines]}
-        return client.post("/api/orders", body, content_type="application/json")
+        return auth_client.post("/api/orders", body, content_type="application/json")
 
     return _place

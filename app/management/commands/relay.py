@@ -6,6 +6,7 @@ finish the current pass and exit cleanly.
 """
 
 import signal
+import socket
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -25,8 +26,14 @@ class Command(BaseCommand):
         if options["once"]:
             self.stdout.write(f"relay: {loop.run_pass()} deliveries sent")
             return
+        stop_requested, request_stop = socket.socketpair()
+
+        def stop(*_: Any) -> None:
+            loop.stop()
+            request_stop.send(b"x")  # wakes the LISTEN wait, which may be sleeping for a whole poll interval
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: loop.stop())
+            signal.signal(signum, stop)
         self.stdout.write(f"relay: delivering from {', '.join(runtime().aliases)}")
-        loop.run(wait=listen(runtime().aliases))
+        loop.run(wait=listen(runtime().aliases, interrupt=[stop_requested]))
         self.stdout.write("relay: stopped")

@@ -28,14 +28,25 @@ def test_the_facade_refuses_a_malformed_address() -> None:
         NotificationsFacade().list_sent(recipient="not-an-email")
 
 
-def test_the_api_lists_notifications_for_a_recipient(client, rejected) -> None:
-    response = client.get("/api/notifications", {"recipient": "b@example.com"})
+def test_the_api_lists_notifications_for_a_recipient(client_as, rejected) -> None:
+    response = client_as(email="b@example.com").get("/api/notifications", {"recipient": "b@example.com"})
     assert response.status_code == 200
     [body] = response.json()
     assert body["body"] == "We are sorry: no stock.\n"
 
 
-def test_the_api_names_a_malformed_recipient(client) -> None:
-    response = client.get("/api/notifications", {"recipient": "nope"})
+def test_a_customer_may_not_list_someone_elses_notifications(client_as, rejected) -> None:
+    response = client_as(email="eve@example.com").get("/api/notifications", {"recipient": "b@example.com"})
+    assert response.status_code == 403
+    assert "your own address" in response.json()["detail"]
+
+
+def test_staff_may_list_anyones_notifications(client_as, rejected) -> None:
+    response = client_as(email="ops@example.com", staff=True).get("/api/notifications", {"recipient": "b@example.com"})
+    assert len(response.json()) == 1
+
+
+def test_the_api_names_a_malformed_recipient(client_as) -> None:
+    response = client_as(email="b@example.com", staff=True).get("/api/notifications", {"recipient": "nope"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "recipient"]

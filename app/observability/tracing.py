@@ -1,0 +1,149 @@
+"""OpenTelemetry: the tracer provider, the standard instrumentations, and the propagator that
+carries W3C trace context (``traceparent``/``tracestate``) across every boundary registered with
+``app.propagation`` (the outbox, Celery, remote contract calls).
+
+Configured by the standard environment variables:
+
+- ``OTEL_SDK_DISABLED=true``: nothing at all (no provider, no instrumentation, no propagation);
+- ``OTEL_TRACES_EXPORTER``: ``none`` (default), ``console`` or ``otlp`` (HTTP/protobuf, aimed by
+  ``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``);
+- ``OTEL_SERVICE_NAME`` (default: the ``SERVICE`` setting), ``OTEL_RESOURCE_ATTRIBUTES``,
+  ``OTEL_TRACES_SAMPLER``, ``OTEL_BSP_*``...
+
+Without an exporter a provider still records spans, so trace and span ids appear in the logs.
+"""
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import context, trace
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from app import propagation
+
+logger = logging.getLogger(__name__)
+
+ENABLED = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
+# Requests not worth a trace (scrapes, probes); OTEL_PYTHON_DJANGO_EXCLUDED_URLS overrides.
+DEFAULT_EXCLUDED_URLS = "metrics,api/health/live,api/health/ready"
+REDIS_SCOPE = "opentelemetry.instrumentation.redis"
+
+_W3C = TraceContextTextMapPropagator()
+_lock = threading.Lock()
+_configured = False
+
+
+def configure(*, service: str) -> None:
+    """Install the tracer provider and the instrumentations, once per process (a forked Celery
+    worker inherits them; the batch exporter restarts its thread after a fork)."""
+    global _configured
+    with _lock:
+        if _configured or not ENABLED:
+            return
+        _configured = True
+        trace.set_tracer_provider(_provider(service))
+        _instrument()
+        propagation.register(TracePropagator())
+
+
+def _provider(service: str) -> trace.TracerProvider:
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+
+    # Resource.create merges OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME over these defaults.
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME") or service}))
+    exporter_name = os.environ.get("OTEL_TRACES_EXPORTER", "none").strip().lower()
+    if exporter_name == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(WithoutLoneRedisSpans(BatchSpanProcessor(OTLPSpanExporter())))
+    elif exporter_name == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+        provider.add_span_processor(WithoutLoneRedisSpans(SimpleSpanProcessor(ConsoleSpanExporter())))
+    elif exporter_name not in ("", "none"):
+        logger.warning("OTEL_TRACES_EXPORTER=%s is not supported (otlp, console, none): no exporter", exporter_name)
+    return provider
+
+
+class WithoutLoneRedisSpans(SpanProcessor):
+    """Passes spans on to ``processor``, except Redis commands that belong to no trace: a Celery
+    worker polls its broker all the time, and each poll would otherwise be a trace of its own.
+    Redis commands made inside a trace (publishing a task, a cache read) are kept."""
+
+    def __init__(self, processor: SpanProcessor) -> None:
+        self._processor = processor
+
+    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        self._processor.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        scope = span.instrumentation_scope
+        if span.parent is None and scope is not None and scope.name == REDIS_SCOPE:
+            return
+        self._processor.on_end(span)
+
+    def shutdown(self) -> None:
+        self._processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._processor.force_flush(timeout_millis)
+
+
+def _instrument() -> None:
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS)
+    DjangoInstrumentor().instrument(excluded_urls=excluded)  # inserts its middleware first in MIDDLEWARE
+    PsycopgInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument()
+    CeleryInstrumentor().instrument()  # type: ignore[no-untyped-call]
+    RedisInstrumentor().instrument()
+
+
+class TracePropagator:
+    """``app.propagation``'s view of the trace: ``capture`` writes the current span as W3C
+    headers; ``restore`` makes the captured span the parent of what runs inside, unless the
+    current context is already in that trace (an instrumented boundary such as the Django
+    middleware or the event consumer's span already continued it, and is the better parent)."""
+
+    def capture(self) -> dict[str, str]:
+        carrier: dict[str, str] = {}
+        _W3C.inject(carrier)
+        return carrier
+
+    @contextmanager
+    def restore(self, headers: Mapping[str, str]) -> Iterator[None]:
+        parent = parent_from(headers)
+        if parent is None:
+            yield
+            return
+        token = context.attach(parent)
+        try:
+            yield
+        finally:
+            context.detach(token)
+
+
+def parent_from(headers: Mapping[str, str]) -> context.Context | None:
+    """The context to continue from ``headers``, or None to stay in the current one (no valid
+    ``traceparent``, or the current span is already part of that trace)."""
+    if "traceparent" not in headers:
+        return None
+    extracted = _W3C.extract(headers)
+    remote = trace.get_current_span(extracted).get_span_context()
+    if not remote.is_valid:
+        return None
+    current = trace.get_current_span().get_span_context()
+    if current.is_valid and current.trace_id == remote.trace_id:
+        return None
+    return extracted

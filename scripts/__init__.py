@@ -1,0 +1,1 @@
+"""Entry scripts run from the project root (``python scripts/<name>.py``); see DESIGN.md section 2."""

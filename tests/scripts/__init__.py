@@ -1,0 +1,1 @@
+"""Tests of the entry scripts (scripts/), each run in a copy of the project."""
