@@ -54,18 +54,20 @@ def served(deployment, request) -> str:
 
 def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, postgres_server) -> None:
     with httpx.Client(base_url=served, timeout=10) as http:
+        login = {"username": "demo", "password": "demo-pass-123"}  # seeded by load_demo_data
+        http.headers["Authorization"] = f"Bearer {http.post('/api/auth/token', json=login).json()['access_token']}"
         order = http.post(
             "/api/orders",
-            json={"customer_email": "it@example.com", "lines": [{"sku": "KB-001", "quantity": 2}]},
+            json={"customer_email": "demo@example.com", "lines": [{"sku": "KB-001", "quantity": 2}]},
         ).json()
         assert (order["status"], order["total"]) == ("CONFIRMED", "178.00")
         assert http.get(f"/api/orders/{order['id']}").json()["status"] == "CONFIRMED"
-        sent = http.get("/api/notifications", params={"recipient": "it@example.com"}).json()
+        sent = http.get("/api/notifications", params={"recipient": "demo@example.com"}).json()
         assert len(sent) == 2
         refused = http.post(
             "/api/orders",
             json={
-                "customer_email": "it@example.com",
+                "customer_email": "demo@example.com",
                 "lines": [{"sku": "KB-001", "quantity": 1}, {"sku": "NOPE", "quantity": 1}],
             },
         )
