@@ -69,4 +69,7 @@ def _sqlite(path: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": dict(SQLITE_OPTIONS),
+        # Persistent, like PostgreSQL's: reopening a WAL database per request costs a connection,
+        # the PRAGMAs and a checkpoint when the last connection closes (measured: ~2x on POST).
+        "CONN_MAX_AGE": 60,
     }

@@ -66,11 +66,15 @@ def _attempt_start(*, alias: str, subscription: Subscription, envelope: Envelope
     """Count the attempt in its own committed transaction, before the handler runs, so an
     attempt that kills its process still counts. None when the event was already processed."""
     with transaction.atomic(using=alias):
-        entry, _ = (
+        entry, created = (
             InboxEntry.objects.using(alias)
             .select_for_update()
-            .get_or_create(subscriber=subscription.id, event_id=envelope.id, defaults={"event_type": envelope.type})
+            .get_or_create(
+                subscriber=subscription.id, event_id=envelope.id, defaults={"event_type": envelope.type, "attempts": 1}
+            )
         )
+        if created:  # the first attempt, already counted: nothing can be processed or dead yet
+            return entry
         if entry.processed_at is not None or _is_dead(alias, entry):
             return None
         entry.attempts += 1

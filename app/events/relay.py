@@ -76,9 +76,11 @@ class Relay:
     def drain(self, alias: str) -> int:
         """Passes until nothing due is left (deliveries waiting for a retry stay waiting)."""
         total = 0
-        while sent := self.run_once(alias):
+        while True:
+            sent = self.run_once(alias)
             total += sent
-        return total
+            if sent < self.policy.batch_size:  # a short batch: nothing else was due when it was claimed
+                return total
 
     def _claim(self, alias: str) -> list[OutboxDelivery]:
         now = timezone.now()

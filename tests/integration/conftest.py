@@ -1,31 +1,29 @@
-"""The integration tier: real PostgreSQL and real server processes on loopback.
+"""The integration tier: real PostgreSQL, Redis and server processes on loopback.
 
-When PostgreSQL is unreachable the tier is skipped with the reason, except under CI=true where
-an unreachable service is a failure: CI must never go green by skipping the real thing.
+When PostgreSQL (or the redis-server binary) is unavailable the tier is skipped with the reason,
+except under CI=true where an unavailable service is a failure: CI must never go green by
+skipping the real thing. Process helpers live in ``processes.py``, the event fault tests' shop
+in ``shop.py``.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.processes import ROOT, Processes, RedisServer, drop_databases, redis_binary_path, require
+from tests.integration.processes import gunicorn as start_gunicorn
+from tests.integration.shop import Shop, ShopTemplate, deploy_shop, shop_template
+
+__all__ = ["ROOT", "drop_databases", "require"]  # imported from here by other integration tests
+
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")
-
-
-def require(service: str, reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{service} is required under CI=true: {reason}")
-    pytest.skip(f"{service} unreachable: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +33,6 @@ def postgres_server() -> str:
     except psycopg.OperationalError as error:
         require("PostgreSQL", f"{POSTGRES_SERVER}: {error}".strip())
     return POSTGRES_SERVER
-
-
-def drop_databases(server: str, prefix: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        names = [r[0] for r in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{prefix}%"])]
-        for name in names:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass(frozen=True)
@@ -75,53 +66,45 @@ def deployment(postgres_server: str, tmp_path: Path) -> Iterator[Deployment]:
     drop_databases(postgres_server, database)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Starts the test's processes (logs in tmp_path/logs) and stops every one of them afterwards."""
+    started = Processes(logs=tmp_path / "logs")
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
+@pytest.fixture(scope="session")
+def redis_binary() -> str:
+    return redis_binary_path()
 
 
 @pytest.fixture
-def gunicorn(deployment: Deployment, tmp_path: Path) -> Iterator[str]:
+def redis_server(processes: Processes, redis_binary: str) -> RedisServer:
+    """This test's own redis-server (never the shared one: tests kill and restart it)."""
+    server = RedisServer(processes=processes, binary=redis_binary)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def migrated_shop(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopTemplate]:
+    with shop_template(server=postgres_server, tmp=tmp_path_factory.mktemp("shop-template")) as template:
+        yield template
+
+
+@pytest.fixture
+def shop(
+    migrated_shop: ShopTemplate, processes: Processes, redis_server: RedisServer, tmp_path: Path
+) -> Iterator[Shop]:
+    """The shop on its own databases and Redis, for the event fault tests (see shop.py)."""
+    with deploy_shop(template=migrated_shop, processes=processes, redis=redis_server, tmp=tmp_path) as deployed:
+        yield deployed
+
+
+@pytest.fixture
+def gunicorn(deployment: Deployment, processes: Processes) -> str:
     """The app under gunicorn (2 sync workers) on a free loopback port; its base URL."""
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "app.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "30",
-        ],
-        cwd=ROOT,
-        env=deployment.env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{base} not healthy after {timeout}s")
+    return start_gunicorn(processes, deployment.env)
