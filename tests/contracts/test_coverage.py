@@ -23,11 +23,11 @@ def test_a_module_without_a_cases_file_is_reported() -> None:
 def test_an_uncalled_method_a_misspelt_method_and_a_stale_file_are_reported() -> None:
     cases = load_cases()
     cases["inventory"] = (Case(name="typo", method="get_price", expect=()),)
-    cases["billing"] = ()
+    cases["no_such_module"] = ()
     assert coverage_problems(discover_modules(), cases) == [
         "inventory: no case calls get_prices()",
         "inventory: cases call get_price(), which the contract lacks",
-        "cases_billing.py: no module 'billing'",
+        "cases_no_such_module.py: no module 'no_such_module'",
     ]
 
 
