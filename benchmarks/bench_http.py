@@ -47,8 +47,8 @@ def run(config: Config) -> tuple[Figure, ...]:
             "monolith": stack.enter_context(_monolith(config.var_dir, work)),
             "bare": stack.enter_context(_bare(bare_dir, work)),
         }
-        authorization = _authorization(urls["monolith"])
-        runs = _measure(urls, body_file, quick=config.quick, tool=tool, authorization=authorization)
+        authorization = authorization_for(urls["monolith"])
+        runs = measure_in_turns(urls, body_file, quick=config.quick, tool=tool, authorization=authorization)
     return (_figure(runs, statuses=_order_statuses(), authenticated=bool(authorization)),)
 
 
@@ -73,7 +73,7 @@ def _bare_database(var_dir: Path) -> Path:
     return var_dir
 
 
-def _authorization(base_url: str) -> str:
+def authorization_for(base_url: str) -> str:
     """A bearer token for the bench user when the API has a token endpoint, else ""."""
     body = json.dumps({"username": USERNAME, "password": PASSWORD}).encode()
     request = Request(f"{base_url}/api/auth/token", data=body, headers={"Content-Type": "application/json"})
@@ -86,11 +86,11 @@ def _authorization(base_url: str) -> str:
         raise
 
 
-def _measure(
-    urls: dict[str, str], body_file: Path, *, quick: bool, tool: str, authorization: str
+def measure_in_turns(
+    urls: dict[str, str], body_file: Path, *, quick: bool, tool: str, authorization: str, quick_rounds: int = 1
 ) -> dict[str, list[LoadResult]]:
     """Warm each server up, then measure them in turn, flipping the order every round."""
-    seconds, warmup, rounds = (2, 1, 1) if quick else (5, 2, 4)  # 20 s per server, in 4 turns
+    seconds, warmup, rounds = (2, 1, quick_rounds) if quick else (5, 2, 4)  # 20 s per server, in 4 turns
     load = partial(post_load, body_file=body_file, tool=tool, authorization=authorization)
     for url in urls.values():
         load(url + "/api/orders", seconds=warmup)
@@ -101,7 +101,7 @@ def _measure(
     return runs
 
 
-def _combine(results: list[LoadResult]) -> LoadResult:
+def combine(results: list[LoadResult]) -> LoadResult:
     return LoadResult(
         tool=results[0].tool,
         requests=sum(r.requests for r in results),
@@ -118,7 +118,7 @@ def _order_statuses() -> dict[str, int]:
 
 
 def _figure(runs: dict[str, list[LoadResult]], *, statuses: dict[str, int], authenticated: bool) -> Figure:
-    monolith, bare = _combine(runs["monolith"]), _combine(runs["bare"])
+    monolith, bare = combine(runs["monolith"]), combine(runs["bare"])
     rates = {name: [round(r.rate, 1) for r in results] for name, results in runs.items()}
     failures = monolith.non_2xx + monolith.errors + bare.non_2xx + bare.errors
     unconfirmed = sum(n for status, n in statuses.items() if status != "CONFIRMED")

@@ -10,15 +10,14 @@ import json
 from collections import Counter
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 from django.contrib.auth import get_user_model
 from django.db import connections
 
+from benchmarks.bench_http import PASSWORD, USERNAME, authorization_for, combine, measure_in_turns
 from benchmarks.environment import Config, process_env
-from benchmarks.loadgen import LoadResult, pick_tool, post_load
+from benchmarks.loadgen import LoadResult, pick_tool
 from benchmarks.report import Figure
 from benchmarks.servers import gunicorn
 from modules.inventory.models import Product
@@ -29,7 +28,6 @@ BODY = {
     "lines": [{"sku": "KB-001", "quantity": 1}, {"sku": "CB-004", "quantity": 2}],
 }
 HUGE_STOCK = 10**9  # so that every order of the run is confirmed
-USERNAME, PASSWORD = "bench-observability", "bench-pass-not-secret"
 TARGET_RATIO = 0.8
 VARIANTS = {
     "tracing off": {"OTEL_SDK_DISABLED": "true"},
@@ -44,12 +42,15 @@ def run(config: Config) -> tuple[Figure, ...]:
     body_file = work / "order.json"
     body_file.write_text(json.dumps(BODY))
     Product.objects.update(on_hand=HUGE_STOCK)
-    get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
+    if not get_user_model().objects.filter(username=USERNAME).exists():  # bench_http may have made it
+        get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
     connections.close_all()
     with ExitStack() as stack:
         urls = {name: stack.enter_context(_server(config.var_dir, work, name, env)) for name, env in VARIANTS.items()}
-        authorization = _authorization(urls["tracing off"])
-        runs = _measure(urls, body_file, quick=config.quick, tool=tool, authorization=authorization)
+        authorization = authorization_for(urls["tracing off"])
+        runs = measure_in_turns(
+            urls, body_file, quick=config.quick, tool=tool, authorization=authorization, quick_rounds=2
+        )
     return (_figure(runs),)
 
 
@@ -59,41 +60,8 @@ def _server(var_dir: Path, work: Path, name: str, extra: dict[str, str]) -> Abst
     return gunicorn(wsgi="app.wsgi:application", env=env, log_path=log_path, ready_path="/api/health/live")
 
 
-def _authorization(base_url: str) -> str:
-    body = json.dumps({"username": USERNAME, "password": PASSWORD}).encode()
-    request = Request(f"{base_url}/api/auth/token", data=body, headers={"Content-Type": "application/json"})
-    with urlopen(request, timeout=10) as response:
-        return f"Bearer {json.load(response)['access_token']}"
-
-
-def _measure(
-    urls: dict[str, str], body_file: Path, *, quick: bool, tool: str, authorization: str
-) -> dict[str, list[LoadResult]]:
-    seconds, warmup, rounds = (2, 1, 2) if quick else (5, 2, 4)
-    load = partial(post_load, body_file=body_file, tool=tool, authorization=authorization)
-    for url in urls.values():
-        load(url + "/api/orders", seconds=warmup)
-    runs: dict[str, list[LoadResult]] = {name: [] for name in urls}
-    for index in range(rounds):
-        for name in list(urls) if index % 2 == 0 else reversed(list(urls)):
-            runs[name].append(load(urls[name] + "/api/orders", seconds=seconds))
-    return runs
-
-
-def _combine(results: list[LoadResult]) -> LoadResult:
-    return LoadResult(
-        tool=results[0].tool,
-        requests=sum(r.requests for r in results),
-        seconds=sum(r.seconds for r in results),
-        non_2xx=sum(r.non_2xx for r in results),
-        errors=sum(r.errors for r in results),
-        p50_ms=sorted(r.p50_ms for r in results)[len(results) // 2],
-        p99_ms=max(r.p99_ms for r in results),
-    )
-
-
 def _figure(runs: dict[str, list[LoadResult]]) -> Figure:
-    off, on = _combine(runs["tracing off"]), _combine(runs["tracing on"])
+    off, on = combine(runs["tracing off"]), combine(runs["tracing on"])
     failures = off.non_2xx + off.errors + on.non_2xx + on.errors
     statuses = dict(Counter(Order.objects.values_list("status", flat=True)))
     ratio = on.rate / off.rate if off.rate else 0.0

@@ -25,6 +25,8 @@ BENCHMARKS = {
     "events": Benchmark("benchmarks.bench_events", "event publish + in-process delivery, SQLite"),
     "http": Benchmark("benchmarks.bench_http", "POST /api/orders under gunicorn vs a bare ninja app"),
     "observability": Benchmark("benchmarks.bench_observability", "POST /api/orders, tracing on vs off"),
+    "celery": Benchmark("benchmarks.bench_celery", "events via outbox, relay and Celery vs bare Celery, PostgreSQL"),
+    "remote": Benchmark("benchmarks.bench_remote", "contract call in-process vs remote vs bare HTTP; gateway"),
 }
 
 

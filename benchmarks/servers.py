@@ -50,16 +50,24 @@ def stop(process: "subprocess.Popen[bytes]", *, grace: float = 10) -> None:
     process.wait()
 
 
+def terminate(process: "subprocess.Popen[bytes]") -> None:
+    """SIGTERM the process group without waiting: several stop at once, then ``stop`` reaps each."""
+    _signal_group(process.pid, signal.SIGTERM)
+
+
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
     with suppress(ProcessLookupError):
         os.killpg(pgid, signum)
 
 
 @contextmanager
-def gunicorn(*, wsgi: str, env: Mapping[str, str], log_path: Path, ready_path: str) -> Iterator[str]:
-    """Serve ``wsgi`` with 2 sync workers on a free loopback port; yields the base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", wsgi, "--workers", "2", "--worker-class", "sync"]
+def gunicorn(
+    *, wsgi: str, env: Mapping[str, str], log_path: Path, ready_path: str, workers: int = 2, port: int = 0
+) -> Iterator[str]:
+    """Serve ``wsgi`` with ``workers`` sync workers on loopback (``port``, else a free one);
+    yields the base URL."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "gunicorn", wsgi, "--workers", str(workers), "--worker-class", "sync"]
     command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
     with process_group(command, env=env, log_path=log_path) as process:
         base_url = f"http://{HOST}:{port}"
@@ -68,7 +76,7 @@ def gunicorn(*, wsgi: str, env: Mapping[str, str], log_path: Path, ready_path: s
             yield base_url
         except Exception:
             state = "running" if process.poll() is None else f"exited with {process.returncode}"
-            print(f"{wsgi} ({state}), end of {log_path.name}:\n{_tail(log_path)}", file=sys.stderr)
+            print(f"{wsgi} ({state}), end of {log_path.name}:\n{tail(log_path)}", file=sys.stderr)
             raise
 
 
@@ -76,7 +84,7 @@ def wait_ready(process: "subprocess.Popen[bytes]", url: str, *, log_path: Path, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{_tail(log_path)}")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{tail(log_path)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -84,8 +92,19 @@ def wait_ready(process: "subprocess.Popen[bytes]", url: str, *, log_path: Path, 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout} s:\n{_tail(log_path)}")
+    raise RuntimeError(f"{url} not ready after {timeout} s:\n{tail(log_path)}")
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+def wait_for_log(process: "subprocess.Popen[bytes]", log_path: Path, text: str, *, timeout: float = 30) -> None:
+    """Until ``text`` appears in the process's log; fails if it exits or ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    while text not in log_path.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise RuntimeError(f"{log_path.stem} exited with {process.returncode}:\n{tail(log_path)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{text!r} not in {log_path.name} after {timeout} s:\n{tail(log_path)}")
+        time.sleep(0.05)
+
+
+def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -9,8 +9,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from app import propagation
@@ -63,23 +64,44 @@ class Consumer:
 
 
 def _attempt_start(*, alias: str, subscription: Subscription, envelope: Envelope) -> InboxEntry | None:
-    """Count the attempt in its own committed transaction, before the handler runs, so an
-    attempt that kills its process still counts. None when the event was already processed."""
-    with transaction.atomic(using=alias):
-        entry, created = (
-            InboxEntry.objects.using(alias)
-            .select_for_update()
-            .get_or_create(
-                subscriber=subscription.id, event_id=envelope.id, defaults={"event_type": envelope.type, "attempts": 1}
-            )
+    """Count the attempt in its own committed statement, before the handler runs, so an attempt
+    that kills its process still counts. None when the event was already processed (or sits in
+    the dead-letter table). One upsert: this runs for every delivery, so round trips matter."""
+    connection = connections[alias]
+    row = _upsert_attempt(connection, subscription=subscription, envelope=envelope)
+    entry = InboxEntry(
+        pk=row[0],
+        subscriber=subscription.id,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        attempts=row[1],
+        last_error=row[3],
+    )
+    entry._state.db = alias
+    if row[2] is not None or (entry.attempts > 1 and _is_dead(alias, entry)):
+        return None
+    return entry
+
+
+def _upsert_attempt(connection: Any, *, subscription: Subscription, envelope: Envelope) -> tuple[Any, ...]:
+    table = connection.ops.quote_name(InboxEntry._meta.db_table)
+    prep = {f.name: f for f in InboxEntry._meta.fields}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
+            "VALUES (%s, %s, %s, 1, NULL, '', %s) "
+            "ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = "
+            f"CASE WHEN {table}.processed_at IS NULL THEN {table}.attempts + 1 ELSE {table}.attempts END "
+            "RETURNING id, attempts, processed_at, last_error",
+            [
+                subscription.id,
+                prep["event_id"].get_db_prep_value(envelope.id, connection),
+                envelope.type,
+                prep["created_at"].get_db_prep_value(timezone.now(), connection),
+            ],
         )
-        if created:  # the first attempt, already counted: nothing can be processed or dead yet
-            return entry
-        if entry.processed_at is not None or _is_dead(alias, entry):
-            return None
-        entry.attempts += 1
-        entry.save(update_fields=["attempts"])
-        return entry
+        row: tuple[Any, ...] = cursor.fetchone()
+    return row
 
 
 def _is_dead(alias: str, entry: InboxEntry) -> bool:
@@ -88,15 +110,18 @@ def _is_dead(alias: str, entry: InboxEntry) -> bool:
 
 
 def _handle(*, alias: str, entry: InboxEntry, envelope: Envelope, subscription: Subscription) -> Outcome:
-    """The handler's effects and the inbox mark commit together, or not at all."""
+    """The handler's effects and the inbox mark commit together, or not at all. Marking first
+    takes the row's lock: a concurrent duplicate waits here, then finds it processed."""
     with transaction.atomic(using=alias):
-        locked = InboxEntry.objects.using(alias).select_for_update().get(pk=entry.pk)
-        if locked.processed_at is not None:  # a concurrent duplicate won the race
+        marked = (
+            InboxEntry.objects.using(alias)
+            .filter(pk=entry.pk, processed_at__isnull=True)
+            .update(processed_at=timezone.now())
+        )
+        if not marked:  # a concurrent duplicate won the race
             return Outcome.DUPLICATE
         with handling(envelope), propagation.restored(envelope.headers):
             subscription.handler(envelope.data)
-        locked.processed_at = timezone.now()
-        locked.save(update_fields=["processed_at"])
     return Outcome.DONE
 
 

@@ -7,7 +7,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from pydantic import EmailStr, Field
 
-from benchmarks.bare.models import BareOrder, BareOrderLine
+from benchmarks.bare.models import BareOrder, BareOrderLine, BareProduct
 
 # The demo catalogue's prices, held in memory: the baseline does no pricing query.
 PRICES = {
@@ -68,6 +68,32 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, OrderOut]
         rejection_reason=order.rejection_reason,
         lines=[LineOut(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price) for line in lines],
     )
+
+
+class PricesIn(Schema):
+    skus: list[str] = Field(min_length=1, max_length=100)
+
+
+class PriceOut(Schema):
+    sku: str
+    name: str
+    unit_price: Decimal
+    available: int
+
+
+@api.post("/prices", response=list[PriceOut])
+def prices(request: HttpRequest, payload: PricesIn) -> list[PriceOut]:
+    """What ``InventoryInterface.get_prices`` does behind its internal endpoint: the products of
+    the skus asked (one SELECT), in the order asked, 422 for an unknown one; no authentication."""
+    wanted = list(dict.fromkeys(payload.skus))
+    found = {product.sku: product for product in BareProduct.objects.filter(sku__in=wanted)}
+    unknown = [sku for sku in wanted if sku not in found]
+    if unknown:
+        raise HttpError(422, f"unknown sku: {', '.join(unknown)}")
+    return [
+        PriceOut(sku=p.sku, name=p.name, unit_price=p.unit_price, available=p.on_hand - p.reserved)
+        for p in (found[sku] for sku in wanted)
+    ]
 
 
 @api.get("/health")

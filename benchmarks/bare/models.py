@@ -1,4 +1,5 @@
-"""The same columns as ``modules.orders.models``; the tables come from ``migrate --run-syncdb``."""
+"""The same columns as ``modules.orders.models`` and ``modules.inventory.models.Product``; the tables
+come from ``migrate --run-syncdb``."""
 
 import uuid
 
@@ -30,3 +31,20 @@ class BareOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
+
+
+class BareProduct(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    on_hand = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+
+    objects: "models.Manager[BareProduct]" = models.Manager()
+
+    class Meta:
+        ordering = ["sku"]  # as Product's: the same ORDER BY in the same SELECT
+
+    def __str__(self) -> str:
+        return self.sku
