@@ -13,13 +13,12 @@ delivery leased by one is invisible to the others.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from app.events.consumer import Outcome
@@ -148,20 +147,25 @@ class Relay:
             logger.warning("relay could not send %s to %s: %s", delivery.event_id, delivery.subscriber, error)
             return Result(delivery, None, f"{type(error).__name__}: {error}")
 
-    def _record(self, alias: str, results: Iterable[Result]) -> None:
+    def _record(self, alias: str, results: list[Result]) -> None:
+        """One UPDATE for every delivered delivery of the batch (the common case), one per failure."""
         now = timezone.now()
+        delivered = [r.delivery.pk for r in results if _delivered(r)]
         with transaction.atomic(using=alias):
-            for result in results:
-                _record_one(alias, result, now, self.policy)
+            OutboxDelivery.objects.using(alias).filter(pk__in=delivered).update(
+                delivered_at=now, attempts=F("attempts") + 1, claimed_until=None, last_error=""
+            )
+            for result in (r for r in results if not _delivered(r)):
+                _record_failure(alias, result, now, self.policy)
 
 
-def _record_one(alias: str, result: Result, now: datetime, policy: RelayPolicy) -> None:
-    deliveries = OutboxDelivery.objects.using(alias).filter(pk=result.delivery.pk)
+def _delivered(result: Result) -> bool:
+    return result.outcome not in (None, Outcome.RETRY)
+
+
+def _record_failure(alias: str, result: Result, now: datetime, policy: RelayPolicy) -> None:
     attempts = result.delivery.attempts + 1
-    if result.outcome not in (None, Outcome.RETRY):
-        deliveries.update(delivered_at=now, attempts=attempts, claimed_until=None, last_error="")
-        return
-    deliveries.update(
+    OutboxDelivery.objects.using(alias).filter(pk=result.delivery.pk).update(
         attempts=attempts,
         claimed_until=None,
         next_attempt_at=policy.retry_at(now, attempts),
