@@ -22,6 +22,7 @@ import httpx
 import psycopg
 import tomlkit
 
+from app.modules import discover_modules
 from tests.integration.processes import HOST, ROOT, Process, Processes, celery_worker, relay, wait_for
 
 # What a deployment of the project consists of: no .venv, var/, deploy/ or tests.
@@ -35,7 +36,7 @@ PROJECT_PARTS = (
     "requirements.lock",
     "topology.toml",
 )
-MODULES = ("inventory", "notifications", "orders")
+MODULES = tuple(spec.name for spec in discover_modules())  # a scaffolded module is copied too
 SERVICES = ("monolith", "inventory")
 DEMO_USER = {"username": "demo", "password": "demo-pass-123"}
 DEMO_EMAIL = "demo@example.com"

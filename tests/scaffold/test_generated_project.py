@@ -95,6 +95,7 @@ def copy_project(destination: Path, var_dir: Path) -> Project:
             shutil.copytree(source, destination / source.name, ignore=IGNORED)
         else:
             shutil.copy2(source, destination / source.name)
+    _forget_modules_named_like_ours(destination)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -109,6 +110,18 @@ def copy_project(destination: Path, var_dir: Path) -> Project:
         "MYPY_CACHE_DIR": str(var_dir / "mypy_cache"),
     }
     return Project(root=destination, env=env)
+
+
+SCAFFOLDED_HERE = ("shipping", "billing", "ledger")
+
+
+def _forget_modules_named_like_ours(project: Path) -> None:
+    """A developer who followed the README (`make module NAME=shipping`) has a module with a name
+    these tests scaffold: the copy drops it, so the tests scaffold theirs in its place."""
+    for name in SCAFFOLDED_HERE:
+        for folder in (f"modules/{name}", f"contracts/{name}", f"tests/modules/{name}"):
+            shutil.rmtree(project / folder, ignore_errors=True)
+        (project / "tests" / "contracts" / f"cases_{name}.py").unlink(missing_ok=True)
 
 
 def generated_paths(*names: str) -> list[str]:

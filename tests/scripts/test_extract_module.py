@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.modules import discover_modules
 from tests.scripts.support import PROJECT_ROOT, Run, extract, manage, snapshot
 
 ORIGINAL_TOPOLOGY = (PROJECT_ROOT / "topology.toml").read_bytes()
@@ -37,7 +38,10 @@ def services(project: Path) -> dict[str, dict[str, object]]:
     ("args", "change", "reason"),
     [
         pytest.param(
-            ["shipping"], None, "no module 'shipping': modules/shipping/apps.py does not exist", id="unknown-module"
+            ["no_such_module"],
+            None,
+            "no module 'no_such_module': modules/no_such_module/apps.py does not exist",
+            id="unknown-module",
         ),
         pytest.param(
             ["inventory"],
@@ -69,7 +73,7 @@ def services(project: Path) -> dict[str, dict[str, object]]:
             "'inventory' is not extracted: the main service 'monolith' hosts it",
             id="merge-not-extracted",
         ),
-        pytest.param(["--merge", "shipping"], None, "no module 'shipping'", id="merge-unknown-module"),
+        pytest.param(["--merge", "no_such_module"], None, "no module 'no_such_module'", id="merge-unknown-module"),
         pytest.param(
             ["inventory", "--standalone", "scripts"],
             None,
@@ -187,7 +191,7 @@ def test_extraction_writes_deployment_files_for_every_service(project: Path) -> 
     assert "gunicorn app.wsgi --bind 127.0.0.1:8000" in processes["monolith-web"]
     assert processes["inventory-relay"].endswith("manage.py relay")
     assert "celery -A app worker -Q inventory " in processes["inventory-worker"]
-    assert "celery -A app worker -Q notifications,orders " in processes["monolith-worker"]
+    assert f"celery -A app worker -Q {queues_without('inventory')} " in processes["monolith-worker"]
 
 
 def test_the_compose_file_describes_the_same_topology(project: Path) -> None:
@@ -208,7 +212,7 @@ def test_the_compose_file_describes_the_same_topology(project: Path) -> None:
             assert volume.split(":")[0] in compose["volumes"]
     assert containers["inventory-web"]["ports"] == ["8001:8001"]
     assert containers["inventory-web"]["environment"]["SERVICE"] == "inventory"
-    assert containers["monolith-worker"]["command"][-6:-4] == ["-Q", "notifications,orders"]
+    assert containers["monolith-worker"]["command"][-6:-4] == ["-Q", queues_without("inventory")]
     assert "monolith-migrate" in containers["inventory-migrate"]["depends_on"]  # one migration at a time
     assert containers["inventory-relay"]["environment"]["TOPOLOGY_FILE"] == "/app/deploy/topology.compose.toml"
     inside = tomllib.loads((deploy / "topology.compose.toml").read_text())["services"]
@@ -244,7 +248,7 @@ def test_a_second_module_gets_the_next_free_port(project: Path) -> None:
 
     assert services(project)["notifications"] == {"modules": ["notifications"], "url": "http://127.0.0.1:8002"}
     procfile = (project / "deploy/Procfile").read_text()
-    assert "celery -A app worker -Q orders " in procfile  # what the monolith still hosts
+    assert f"celery -A app worker -Q {queues_without('inventory', 'notifications')} " in procfile  # what is left
 
 
 # --- idempotence and reversal ---------------------------------------------------------------------
@@ -272,7 +276,7 @@ def test_merge_restores_the_topology_byte_for_byte_and_deploy_describes_only_the
     assert (deploy / "monolith.env").exists()
     procfile = (deploy / "Procfile").read_text()
     assert "inventory-" not in procfile
-    assert "celery -A app worker -Q inventory,notifications,orders " in procfile
+    assert f"celery -A app worker -Q {queues_without()} " in procfile
     compose = yaml.safe_load((deploy / "docker-compose.yml").read_text())
     assert sorted(compose["services"]) == sorted(
         ["postgres", "redis", "monolith-migrate", "monolith-web", "monolith-relay", "monolith-worker"]
@@ -310,3 +314,8 @@ def test_topology_file_from_the_environment_is_the_one_edited(project: Path, tmp
     assert (project / "topology.toml").read_bytes() == ORIGINAL_TOPOLOGY
     assert "[services.inventory]" in elsewhere.read_text()
     assert f"TOPOLOGY_FILE={elsewhere}" in (project / "deploy/inventory.env").read_text()
+
+
+def queues_without(*extracted: str) -> str:
+    """The monolith's queues: every module (including any a developer scaffolded) but these."""
+    return ",".join(spec.name for spec in discover_modules() if spec.name not in extracted)

@@ -68,14 +68,14 @@ def test_subscribers_elsewhere_are_read_and_checked(tmp_path: Path) -> None:
 
 def test_declared_subscribers_join_the_subscription_table(tmp_path: Path) -> None:
     # In the monolith every module's code is here, so declare a subscriber of a module that is not.
-    text = STANDALONE.replace('"orders.confirm_on_stock_reserved"', '"shipping.on_stock_reserved"')
+    text = STANDALONE.replace('"orders.confirm_on_stock_reserved"', '"absent_module.on_stock_reserved"')
     every_module = [spec.name for spec in discover_modules()]
     topology = load_topology(path=topology_file(tmp_path, text), modules=every_module)
 
     runtime = build_runtime(topology, discover_modules())
 
-    subscription = runtime.subscriptions.get("shipping.on_stock_reserved")
-    assert (subscription.module, subscription.event_type.event_type()) == ("shipping", "inventory.StockReservedV1")
+    subscription = runtime.subscriptions.get("absent_module.on_stock_reserved")
+    assert (subscription.module, subscription.event_type.event_type()) == ("absent_module", "inventory.StockReservedV1")
     unknown = load_topology(path=topology_file(tmp_path, text.replace("StockReservedV1", "Nope")), modules=every_module)
     with pytest.raises(TopologyError, match=r"listens to 'inventory\.Nope'"):
         build_runtime(unknown, discover_modules())
