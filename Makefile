@@ -4,11 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The fake payment provider `make run` starts next to the server (PROVIDER_ARGS: its flags, e.g.
+# "--failure-rate 0.2 --latency 0.3"; see scripts/fake_payment_provider.py --help).
+PAYMENT_PROVIDER_PORT ?= 8010
+PROVIDER_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install migrate demo run relay worker lint lint-imports test bench lock clean
+.PHONY: help install migrate demo run provider relay worker lint lint-imports test bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,8 +30,13 @@ migrate: install ## create and migrate every module's database
 demo: migrate ## load the demo data (idempotent)
 	$(BIN)/python manage.py load_demo_data
 
-run: demo ## install, migrate, load demo data and serve on $(HOST):$(PORT)
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+run: demo ## install, migrate, load demo data, start the fake payment provider and serve on $(HOST):$(PORT)
+	@$(BIN)/python scripts/fake_payment_provider.py --port $(PAYMENT_PROVIDER_PORT) $(PROVIDER_ARGS) & \
+	provider=$$!; trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
+	PAYMENT_PROVIDER_URL=http://127.0.0.1:$(PAYMENT_PROVIDER_PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+provider: install ## the fake payment provider alone, until Ctrl-C: make provider [ARGS="--failure-rate 0.3 --latency 0.5"]
+	$(BIN)/python scripts/fake_payment_provider.py --port $(PAYMENT_PROVIDER_PORT) $(ARGS)
 
 relay: migrate ## run the event relay process (`manage.py relay`) until Ctrl-C
 	$(BIN)/python manage.py relay

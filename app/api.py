@@ -1,13 +1,26 @@
 """The one public API: every module's router mounted under /api/<module>/ on one NinjaAPI."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
 
+from app.idempotency.openapi import idempotency_key_document
 from app.identity.api import router as auth_router
 from app.identity.auth import AuthenticationRequiredError, JWTAuth
 from app.modules import ModuleSpec, discover_modules
 from app.observability.health import health_router
-from contracts.kernel.errors import DomainError, NotFoundError, ServiceUnavailableError
+from contracts.kernel.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
+
+# A domain error's HTTP status; any other DomainError is a 422.
+ERROR_STATUS = ((NotFoundError, 404), (PermissionDeniedError, 403), (ConflictError, 409))
 
 
 class HealthOut(Schema):
@@ -15,8 +28,25 @@ class HealthOut(Schema):
     modules: list[str]
 
 
+class PlatformAPI(NinjaAPI):
+    """The NinjaAPI whose document also shows what the platform adds to module routes (the
+    Idempotency-Key header of app.idempotency's middleware)."""
+
+    module_names: tuple[str, ...] = ()
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        root = (self.get_root_path(path_params or {}) if path_prefix is None else path_prefix).strip("/")
+        prefix = f"/{root}/" if root else "/"
+        idempotency_key_document(schema, module_paths=tuple(f"{prefix}{name}" for name in self.module_names))
+        return schema
+
+
 def build_api(modules: tuple[ModuleSpec, ...]) -> NinjaAPI:
-    api = NinjaAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "", auth=JWTAuth())
+    api = PlatformAPI(title="Modular monolith", version="1.0.0", description=__doc__ or "", auth=JWTAuth())
+    api.module_names = tuple(spec.name for spec in modules)
     api.add_exception_handler(AuthenticationRequiredError, _unauthenticated_handler(api))
     api.add_exception_handler(DomainError, _domain_error_handler(api))
     api.add_exception_handler(ServiceUnavailableError, _unavailable_handler(api))
@@ -36,7 +66,7 @@ def _add_health(api: NinjaAPI, modules: tuple[ModuleSpec, ...]) -> None:
 
 def _domain_error_handler(api: NinjaAPI):  # type: ignore[no-untyped-def]
     def handle(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        status = 404 if isinstance(exc, NotFoundError) else 422
+        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 422)
         return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
 
     return handle

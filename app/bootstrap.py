@@ -13,7 +13,10 @@ Callers never see the difference: moving a module changes this file's inputs, no
 import inspect
 from dataclasses import dataclass
 from datetime import timedelta
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -29,13 +32,18 @@ from app.events.runner import InlineDrainer, RelayLoop
 from app.events.subscriptions import SubscriptionRegistry
 from app.events.transport import CeleryTransport, InProcessTransport, TopologyTransport
 from app.identity.propagation import ActorPropagator
+from app.jobs import JobLoop
 from app.modules import ModuleSpec, discover_modules
 from app.observability.calls import observe_contract
 from app.observability.events import ObservedTransport
+from app.outbound import OutboundCalls
 from app.remote.client import TRANSIENT, RemoteContract
 from app.resilience import Policy, Targets
 from app.topology import Topology, TopologyError
+from contracts.kernel.commands import command_sender
 from contracts.kernel.events import Event, publisher
+from contracts.kernel.jobs import Job
+from contracts.kernel.outbound import outbound
 from contracts.kernel.registry import registry
 from contracts.kernel.subscriptions import Subscription
 
@@ -52,6 +60,8 @@ class Runtime:
     loop: RelayLoop
     targets: Targets
     http: httpx.Client
+    jobs: JobLoop
+    outbound: OutboundCalls
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -80,6 +90,8 @@ def bootstrap(topology: Topology | None = None) -> Runtime:
     _runtime = build_runtime(topology, discover_modules())
     _bind_contracts(_runtime, discover_modules())
     publisher.bind(_runtime.bus)
+    command_sender.bind(_runtime.bus)
+    outbound.bind(_runtime.outbound)
     propagation.register(ACTOR)
     return _runtime
 
@@ -109,7 +121,19 @@ def build_runtime(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> R
         loop=loop,
         bus=EventBus(alias_for_module=aliases.__getitem__, wakers=_wakers(relay, loop)),
         targets=Targets(_remote_policy(), TRANSIENT),
-        http=httpx.Client(timeout=settings.REMOTE_TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20)),
+        http=_http_client(),
+        jobs=JobLoop([*_platform_jobs(tuple(aliases.values())), *(job for spec in hosted for job in spec.jobs())]),
+        outbound=OutboundCalls(settings.OUTBOUND_TARGETS),
+    )
+
+
+def _http_client() -> httpx.Client:
+    """One pooled client for every remote call and gateway hop. It keeps no cookies: it serves
+    many users, and a Set-Cookie answered to one must never ride along on another's request."""
+    return httpx.Client(
+        timeout=settings.REMOTE_TIMEOUT,
+        limits=httpx.Limits(max_keepalive_connections=20),
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
@@ -120,6 +144,17 @@ def _bind_contracts(current: Runtime, every_module: tuple[ModuleSpec, ...]) -> N
             _implementation(current, spec), interface=spec.interface(), contract=spec.name, binding=binding
         )
         registry.bind(spec.interface(), implementation)
+
+
+def _platform_jobs(aliases: tuple[str, ...]) -> list[Job]:
+    """The platform's own periodic work, next to the modules': expired Idempotency-Keys go."""
+
+    def purge() -> int:
+        from app.idempotency.services import idempotency_purge_expired  # it reads runtime() from here
+
+        return sum(idempotency_purge_expired(alias=alias) for alias in aliases)
+
+    return [Job(id="platform.idempotency_purge", every=settings.IDEMPOTENCY_PURGE_INTERVAL, run=purge)]
 
 
 def _contract_only(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> tuple[ModuleSpec, ...]:
@@ -195,13 +230,18 @@ def _wakers(relay: Relay, loop: RelayLoop) -> list:  # type: ignore[type-arg]
 
 
 def _event_classes(modules: tuple[ModuleSpec, ...]) -> list[type[Event]]:
-    """Every event class declared in the modules' contract packages."""
+    """Every event and command class declared in the modules' contract packages."""
     found: list[type[Event]] = []
     for spec in modules:
-        events = import_module(f"{spec.contract_package}.events")
-        found += [
-            obj
-            for _, obj in inspect.getmembers(events, inspect.isclass)
-            if issubclass(obj, Event) and obj is not Event and obj.__module__ == events.__name__
-        ]
+        for kind in ("events", "commands"):
+            if find_spec(f"{spec.contract_package}.{kind}") is not None:
+                found += _messages_in(import_module(f"{spec.contract_package}.{kind}"))
     return found
+
+
+def _messages_in(package: ModuleType) -> list[type[Event]]:
+    return [
+        obj
+        for _, obj in inspect.getmembers(package, inspect.isclass)
+        if issubclass(obj, Event) and obj.__module__ == package.__name__
+    ]

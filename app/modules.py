@@ -7,15 +7,18 @@ architecture tests all share:
     modules.<name>.apps            the Django app (label == database alias == <name>)
     modules.<name>.api.router      its ninja Router, mounted at /api/<name>/
     modules.<name>.facade.<Name>Facade          implements contracts.<name>.interface.<Name>Interface
-    modules.<name>.handlers.SUBSCRIPTIONS       the events it consumes
+    modules.<name>.handlers.SUBSCRIPTIONS       the events and commands it consumes
+    modules.<name>.jobs.JOBS                    its periodic jobs (optional)
 """
 
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, cast
 
+from contracts.kernel.jobs import Job
 from contracts.kernel.subscriptions import Subscription
 
 MODULES_DIR = Path(__file__).resolve().parent.parent / "modules"
@@ -53,6 +56,11 @@ class ModuleSpec:
 
     def subscriptions(self) -> tuple[Subscription, ...]:
         return tuple(_attribute(f"{self.package}.handlers", "SUBSCRIPTIONS"))
+
+    def jobs(self) -> tuple[Job, ...]:
+        if find_spec(f"{self.package}.jobs") is None:
+            return ()
+        return tuple(_attribute(f"{self.package}.jobs", "JOBS"))
 
 
 def _attribute(module_path: str, name: str) -> Any:

@@ -5,6 +5,11 @@ same propagators run at every boundary: events (captured into the outbox row at 
 restored around the handler at delivery, in-process or in a Celery worker), remote contract
 calls (sent as HTTP headers, restored by the internal endpoint). Identity and tracing each
 register one; a boundary never needs to know which exist.
+
+Over HTTP a few carrier names travel under another name (``HTTP_NAMES``): servers drop header
+names with an underscore (gunicorn always, nginx by default), so ``correlation_id``, the
+envelope attribute events carry, is sent as ``x-correlation-id``, the header the request
+middleware reads.
 """
 
 from collections.abc import Iterator, Mapping
@@ -22,6 +27,10 @@ class Propagator(Protocol):
         ...
 
 
+# carrier name -> HTTP header name, for the carrier names HTTP servers would drop
+HTTP_NAMES = {"correlation_id": "x-correlation-id"}
+_CARRIER_NAMES = {http: carrier for carrier, http in HTTP_NAMES.items()}
+
 _propagators: list[Propagator] = []
 
 
@@ -37,9 +46,18 @@ def capture() -> dict[str, str]:
     return headers
 
 
+def http_headers() -> dict[str, str]:
+    """``capture()`` as HTTP request headers: every name one that servers pass on."""
+    return {HTTP_NAMES.get(name, name).lower(): value for name, value in capture().items()}
+
+
 @contextmanager
 def restored(headers: Mapping[str, str]) -> Iterator[None]:
+    """Makes the captured context current, from carrier headers or from HTTP request headers."""
     lowered = {name.lower(): value for name, value in headers.items()}
+    for http, carrier in _CARRIER_NAMES.items():
+        if http in lowered and carrier not in lowered:
+            lowered[carrier] = lowered[http]
     with ExitStack() as stack:
         for propagator in _propagators:
             stack.enter_context(propagator.restore(lowered))

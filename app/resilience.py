@@ -53,16 +53,32 @@ class Target:
         return str(self.breaker.current_state)
 
     def call(self, operation: Callable[[], T], *, repeatable: bool) -> T:
-        attempts = self.policy.attempts if repeatable else 1
+        # The first attempt runs on its own: setting a stamina retry loop up costs more than the
+        # breaker and the rest of a call's bookkeeping together, and almost every call succeeds.
+        try:
+            return self._through_breaker(operation)
+        except self.transient as failure:
+            if not repeatable or self.policy.attempts < 2:
+                raise
+            first = failure
+        return self._retried(operation, first)  # outside the handler: later failures do not chain to it
+
+    def _retried(self, operation: Callable[[], T], first: Exception) -> T:
+        """The retry loop, entered with the first attempt's failure: stamina sees it as its own
+        first attempt, so counts, backoff and retry hooks are exactly those of a loop from the start."""
+        pending: Exception | None = first
         for attempt in stamina.retry_context(
             on=self.transient,
-            attempts=attempts,
+            attempts=self.policy.attempts,
             wait_initial=self.policy.backoff_initial,
             wait_max=self.policy.backoff_max,
             wait_jitter=self.policy.backoff_jitter,
             timeout=None,
         ):
             with attempt:
+                if pending is not None:
+                    failure, pending = pending, None
+                    raise failure
                 return self._through_breaker(operation)
         raise AssertionError("unreachable: stamina re-raises the last failure")
 

@@ -50,10 +50,35 @@ REMOTE_TIMEOUT = float(os.environ.get("REMOTE_TIMEOUT", "2.0"))
 REMOTE_ATTEMPTS = int(os.environ.get("REMOTE_ATTEMPTS", "3"))
 REMOTE_BREAKER_FAILURES = int(os.environ.get("REMOTE_BREAKER_FAILURES", "5"))
 REMOTE_BREAKER_RESET = float(os.environ.get("REMOTE_BREAKER_RESET", "10"))
+# Calls to systems outside ours (app/outbound.py): a resilience policy per target.
+OUTBOUND_TARGETS = {
+    "payment-provider": {
+        "timeout": float(os.environ.get("PAYMENT_PROVIDER_TIMEOUT", "2.0")),
+        "attempts": int(os.environ.get("PAYMENT_PROVIDER_ATTEMPTS", "3")),
+        "failures_to_open": int(os.environ.get("PAYMENT_PROVIDER_BREAKER_FAILURES", "5")),
+        "reset_after": float(os.environ.get("PAYMENT_PROVIDER_BREAKER_RESET", "10")),
+    },
+}
+# The payment provider payments talks to (`make run` starts the fake one: scripts/fake_payment_provider.py).
+PAYMENT_PROVIDER_URL = os.environ.get("PAYMENT_PROVIDER_URL", "http://127.0.0.1:8010")
+# Payments' provider operations still owed are retried by the job `payments.process_due`, every
+# PAYMENTS_JOB_INTERVAL s, with backoff doubling from PAYMENTS_RETRY_INITIAL up to PAYMENTS_RETRY_MAX s.
+PAYMENTS_JOB_INTERVAL = float(os.environ.get("PAYMENTS_JOB_INTERVAL", "1.0"))
+PAYMENTS_JOB_BATCH = int(os.environ.get("PAYMENTS_JOB_BATCH", "50"))
+PAYMENTS_JOB_BUDGET = float(os.environ.get("PAYMENTS_JOB_BUDGET", "5.0"))  # seconds; the rest waits a run
+PAYMENTS_RETRY_INITIAL = float(os.environ.get("PAYMENTS_RETRY_INITIAL", "1.0"))
+PAYMENTS_RETRY_MAX = float(os.environ.get("PAYMENTS_RETRY_MAX", "60"))
+# How long a processor holds a payment while calling the provider: longer than one whole call
+# (timeout x attempts + backoff), or another process could call again before the first is done.
+PAYMENTS_LEASE_SECONDS = float(os.environ.get("PAYMENTS_LEASE_SECONDS", "60"))
+# After voiding an authorization whose answer never came (a timeout), look at the provider once
+# more this much later, in case the request it timed out on was processed late.
+PAYMENTS_VOID_RECHECK_AFTER = float(os.environ.get("PAYMENTS_VOID_RECHECK_AFTER", "60"))
 
 INSTALLED_APPS = [
     "app.apps.PlatformConfig",  # first, so its `migrate` (every database) wins
     "app.events.apps.EventsConfig",
+    "app.idempotency.apps.IdempotencyConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "app.identity.auth.PrincipalMiddleware",
+    "app.idempotency.middleware.IdempotencyMiddleware",  # Idempotency-Key on modules' unsafe routes
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -110,6 +136,19 @@ EVENTS_RETENTION_DAYS = float(os.environ.get("EVENTS_RETENTION_DAYS", "7"))
 # thread in the web process and `manage.py relay` pick up whatever that misses.
 EVENTS_RELAY_INLINE = os.environ.get("EVENTS_RELAY_INLINE", "1" if EVENTS_TRANSPORT == "inprocess" else "0") == "1"
 EVENTS_RELAY_IN_WEB = os.environ.get("EVENTS_RELAY_IN_WEB", "1") == "1"
+
+# The order saga (modules/orders): how long a step may go unanswered before it is asked again
+# (seconds), how often, and how long a payment queued at an unreachable provider may wait.
+SAGA_STEP_TIMEOUT = float(os.environ.get("SAGA_STEP_TIMEOUT", "30"))
+SAGA_QUEUED_TIMEOUT = float(os.environ.get("SAGA_QUEUED_TIMEOUT", "900"))
+SAGA_MAX_RESENDS = int(os.environ.get("SAGA_MAX_RESENDS", "3"))
+SAGA_SWEEP_INTERVAL = float(os.environ.get("SAGA_SWEEP_INTERVAL", "1.0"))
+
+# Idempotency-Key (app/idempotency): how long a key's response is replayed, in seconds.
+IDEMPOTENCY_KEY_TTL = int(os.environ.get("IDEMPOTENCY_KEY_TTL", "86400"))
+IDEMPOTENCY_PURGE_INTERVAL = float(os.environ.get("IDEMPOTENCY_PURGE_INTERVAL", "3600"))  # seconds
+if IDEMPOTENCY_KEY_TTL <= 0:
+    raise ImproperlyConfigured(f"IDEMPOTENCY_KEY_TTL must be a positive number of seconds, not {IDEMPOTENCY_KEY_TTL}")
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 

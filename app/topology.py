@@ -163,7 +163,7 @@ def _subscribers(name: str, spec: Mapping[str, Any], source: Path) -> tuple[tupl
     if not valid:
         raise TopologyError(
             f"{source.name}: [services.{name}.subscribers] maps subscriber ids to event types, "
-            'e.g. "orders.confirm_on_stock_reserved" = "inventory.StockReservedV1"'
+            'e.g. "orders.saga_stock_reserved" = "inventory.StockReservedV1"'
         )
     return tuple(sorted(table.items()))
 

@@ -9,7 +9,7 @@ from app.api import api
 from app.bootstrap import runtime
 from app.gateway import proxy_view
 from app.observability.metrics import metrics_view
-from app.remote.server import internal_api
+from app.remote.server import URL_PREFIX, internal_api
 
 
 def _proxied_routes() -> list[URLPattern]:
@@ -24,7 +24,7 @@ def _proxied_routes() -> list[URLPattern]:
 
 def _internal() -> URLResolver:
     providers = {spec.name: (spec.interface(), spec.facade()) for spec in runtime().modules}
-    return path("internal/", internal_api(providers).urls)
+    return path(URL_PREFIX, internal_api(providers).urls)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -2,9 +2,10 @@
 
 Each operation is one ``transaction.atomic(using="orders")`` (the scratch copy of the orders
 database) with one INSERT into a table of the benchmark's own. The measured variant also
-publishes an event, wired as ``app.bootstrap`` wires the in-process default: ``publish`` writes
-an outbox row, and after the commit the inline relay claims it, hands it to the consumer (inbox
-mark + handler in a transaction) and records the delivery.
+publishes an event, wired as ``app.bootstrap`` wires the in-process default, the tracing wrapper
+of the transport included: ``publish`` writes an outbox row, and after the commit the inline
+relay claims it, hands it to the consumer (the attempt counted, then inbox mark + handler in a
+transaction) and records the delivery.
 """
 
 from time import perf_counter
@@ -20,6 +21,7 @@ from app.events.relay import Relay, RelayPolicy
 from app.events.runner import InlineDrainer
 from app.events.subscriptions import SubscriptionRegistry
 from app.events.transport import InProcessTransport
+from app.observability.events import ObservedTransport
 from benchmarks.environment import Config
 from benchmarks.events import ProbeRecordedV1
 from benchmarks.report import Figure
@@ -84,7 +86,7 @@ def _bus(subscriber: NoOpSubscriber) -> EventBus:
     relay = Relay(
         subscriptions=SubscriptionRegistry([subscription]),
         event_types=EventTypes([ProbeRecordedV1]),
-        transport=InProcessTransport(consumer),
+        transport=ObservedTransport(InProcessTransport(consumer)),
         policy=RelayPolicy(),
     )
     return EventBus(alias_for_module=alias_for_module, wakers=[InlineDrainer(relay)])

@@ -19,6 +19,7 @@ from django.db import connections
 
 from benchmarks.environment import ROOT, Config, process_env
 from benchmarks.loadgen import LoadResult, pick_tool, post_load
+from benchmarks.provider import payment_provider
 from benchmarks.report import Figure
 from benchmarks.servers import gunicorn
 from modules.inventory.models import Product
@@ -43,8 +44,9 @@ def run(config: Config) -> tuple[Figure, ...]:
     connections.close_all()
     bare_dir = _bare_database(config.var_dir / "bare")
     with ExitStack() as stack:
+        provider = stack.enter_context(payment_provider(config.var_dir, work / "provider.log"))
         urls = {
-            "monolith": stack.enter_context(_monolith(config.var_dir, work)),
+            "monolith": stack.enter_context(_monolith(config.var_dir, work, provider)),
             "bare": stack.enter_context(_bare(bare_dir, work)),
         }
         authorization = authorization_for(urls["monolith"])
@@ -52,8 +54,8 @@ def run(config: Config) -> tuple[Figure, ...]:
     return (_figure(runs, statuses=_order_statuses(), authenticated=bool(authorization)),)
 
 
-def _monolith(var_dir: Path, work: Path) -> AbstractContextManager[str]:
-    env = process_env(var_dir, DJANGO_SETTINGS_MODULE="app.settings")
+def _monolith(var_dir: Path, work: Path, provider: str) -> AbstractContextManager[str]:
+    env = process_env(var_dir, DJANGO_SETTINGS_MODULE="app.settings", PAYMENT_PROVIDER_URL=provider)
     log_path = work / "monolith.log"
     return gunicorn(wsgi="app.wsgi:application", env=env, log_path=log_path, ready_path="/api/health")
 

@@ -18,6 +18,7 @@ from django.db import connections
 from benchmarks.bench_http import PASSWORD, USERNAME, authorization_for, combine, measure_in_turns
 from benchmarks.environment import Config, process_env
 from benchmarks.loadgen import LoadResult, pick_tool
+from benchmarks.provider import payment_provider
 from benchmarks.report import Figure
 from benchmarks.servers import gunicorn
 from modules.inventory.models import Product
@@ -46,7 +47,11 @@ def run(config: Config) -> tuple[Figure, ...]:
         get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
     connections.close_all()
     with ExitStack() as stack:
-        urls = {name: stack.enter_context(_server(config.var_dir, work, name, env)) for name, env in VARIANTS.items()}
+        provider = stack.enter_context(payment_provider(config.var_dir, work / "provider.log"))
+        urls = {
+            name: stack.enter_context(_server(config.var_dir, work, name, {**env, "PAYMENT_PROVIDER_URL": provider}))
+            for name, env in VARIANTS.items()
+        }
         authorization = authorization_for(urls["tracing off"])
         runs = measure_in_turns(
             urls, body_file, quick=config.quick, tool=tool, authorization=authorization, quick_rounds=2

@@ -1,12 +1,18 @@
 """A contract call in-process vs remote over loopback vs a bare HTTP round trip; and the gateway.
 
-Three servers on loopback, each gunicorn with one sync worker, on the scratch SQLite databases:
+Like with like. Three servers on loopback, all alike: gunicorn, one gthread worker (two threads),
+connections kept alive between requests, on the scratch SQLite databases:
 - the inventory service: the project with ``SERVICE=inventory`` and a temporary topology in which
   inventory is its own service (``POST /internal/inventory/get_prices``);
 - the monolith with inventory extracted (same topology, ``SERVICE=monolith``): its gateway
   proxies ``/api/inventory/...`` to the inventory service;
-- the bare baseline (``benchmarks/bare``): ``POST /api/prices``, the same SELECT of products by
-  sku, on its own database holding a copy of the demo catalogue.
+- the bare baseline (``benchmarks/bare``): ``POST /api/prices``, a ninja endpoint doing the same
+  work: the same SELECT of products by sku on a copy of the same rows, the same three answered
+  as JSON (and a 422 for an unknown sku).
+Every HTTP variant reuses one kept-alive connection (checked before timing). The bare client is a
+plain ``httpx.Client``: the project's tracing, set up in this process, instruments every httpx
+client, and that is taken back off the bare one. The project side runs as deployed: tracing on
+(no exporter), service credentials checked, context propagated, the resilience layer.
 
 Measured one call at a time from this process, in interleaved rounds (the order flips every
 round), each call timed on its own, p50 and p99:
@@ -20,6 +26,7 @@ round), each call timed on its own, p50 and p99:
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,6 +37,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from app.observability.calls import observe_contract
 from app.remote.client import TRANSIENT, RemoteContract
@@ -45,6 +53,13 @@ from modules.inventory.models import Product
 SKUS = ("KB-001", "MS-002", "MN-003")  # three products of the demo catalogue
 TARGET_RATIO = 1.3  # the remote binding's p50 within this many times the bare round trip's
 TOKEN = "benchmark-internal-token-not-a-secret"
+# Every server alike: gunicorn, one gthread worker, connections kept alive between calls.
+WORKERS, THREADS, KEEPALIVE = 1, 2, 30
+LIKE_WITH_LIKE = (
+    f"like with like: every server gunicorn, {WORKERS} gthread worker x {THREADS} threads, keep-alive {KEEPALIVE} s; "
+    "every client one kept-alive connection (checked), the bare one plain httpx (not instrumented); "
+    "the same SELECT of the same 3 rows answered as JSON; the project as deployed (tracing on, service token)"
+)
 TOPOLOGY = """
 [services.monolith]
 modules = ["*"]
@@ -67,6 +82,7 @@ BareProduct.objects.bulk_create(BareProduct(**row) for row in json.loads(sys.std
 
 def run(config: Config) -> tuple[Figure, ...]:
     rounds, per_round = (2, 75) if config.quick else (8, 250)
+    load_before = os.getloadavg()[0]
     work = config.var_dir / "remote"
     work.mkdir()
     ports = {"monolith": free_port(), "inventory": free_port()}
@@ -80,15 +96,22 @@ def run(config: Config) -> tuple[Figure, ...]:
         }
         bare_url = stack.enter_context(_bare(bare_dir, work))
         http = stack.enter_context(httpx.Client(timeout=10))
-        calls = _calls(urls, bare_url, http, stack)
+        HTTPXClientInstrumentor.uninstrument_client(http)  # a bare client; the project's own stays as deployed
+        remote_http = stack.enter_context(
+            httpx.Client(timeout=settings.REMOTE_TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
+        )
+        calls = _calls(urls, bare_url, http, remote_http)
+        _check_keepalive(calls, {"remote": remote_http, "bare": http, "gateway": http, "direct": http})
         latencies = _measure(calls, rounds=rounds, per_round=per_round)
-    return _figures(latencies)
+    return _figures(latencies, load_before)
 
 
-def _calls(urls: dict[str, str], bare_url: str, http: httpx.Client, stack: ExitStack) -> dict[str, Callable[[], Any]]:
+def _calls(
+    urls: dict[str, str], bare_url: str, http: httpx.Client, remote_http: httpx.Client
+) -> dict[str, Callable[[], Any]]:
     """Each variant as a no-argument call; checked to agree with the others before timing."""
     local = registry.resolve(InventoryInterface)
-    remote = _remote_binding(urls["inventory"], stack)
+    remote = _remote_binding(urls["inventory"], remote_http)
     body = {"skus": list(SKUS)}
     products_via_gateway = f"{urls['monolith']}/api/inventory/products"
     products_direct = f"{urls['inventory']}/api/inventory/products"
@@ -124,20 +147,40 @@ def _calls(urls: dict[str, str], bare_url: str, http: httpx.Client, stack: ExitS
     return calls
 
 
+def _check_keepalive(calls: dict[str, Callable[[], Any]], clients: dict[str, httpx.Client]) -> None:
+    """Each HTTP variant makes its calls on one connection, else the comparison is not fair."""
+    for name, http in clients.items():
+        used = _connections_used(calls[name], http, times=20)
+        if used != 1:
+            raise RuntimeError(f"{name}: 20 calls used {used} connections, not one kept alive")
+
+
+def _connections_used(call: Callable[[], Any], http: httpx.Client, *, times: int) -> int:
+    local_addresses: set[Any] = set()
+
+    def seen(response: httpx.Response) -> None:
+        local_addresses.add(response.extensions["network_stream"].get_extra_info("client_addr"))
+
+    http.event_hooks["response"].append(seen)
+    try:
+        for _ in range(times):
+            call()
+    finally:
+        http.event_hooks["response"].remove(seen)
+    return len(local_addresses)
+
+
 def _as_dict(price: Any) -> dict[str, Any]:
     return {"sku": price.sku, "name": price.name, "unit_price": str(price.unit_price), "available": price.available}
 
 
-def _remote_binding(base_url: str, stack: ExitStack) -> Any:
+def _remote_binding(base_url: str, http: httpx.Client) -> Any:
     """``InventoryInterface`` bound remotely, as ``app.bootstrap`` binds a contract hosted elsewhere."""
     policy = Policy(
         timeout=settings.REMOTE_TIMEOUT,
         attempts=settings.REMOTE_ATTEMPTS,
         failures_to_open=settings.REMOTE_BREAKER_FAILURES,
         reset_after=settings.REMOTE_BREAKER_RESET,
-    )
-    http = stack.enter_context(
-        httpx.Client(timeout=settings.REMOTE_TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
     )
     client = RemoteContract(
         interface=InventoryInterface,
@@ -167,10 +210,10 @@ def _measure(calls: dict[str, Callable[[], Any]], *, rounds: int, per_round: int
     return latencies
 
 
-def _figures(latencies: dict[str, list[float]]) -> tuple[Figure, ...]:
+def _figures(latencies: dict[str, list[float]], load_before: float) -> tuple[Figure, ...]:
     ms = {name: [v * 1e3 for v in values] for name, values in latencies.items()}
     p = {name: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99)} for name, v in ms.items()}
-    details = {"calls_per_variant": len(ms["bare"]), "ms": p}
+    details = {"calls_per_variant": len(ms["bare"]), "ms": p, "servers": LIKE_WITH_LIKE}
     remote_vs_bare = p["remote"]["p50"] / p["bare"]["p50"]
     return (
         Figure(
@@ -184,9 +227,9 @@ def _figures(latencies: dict[str, list[float]]) -> tuple[Figure, ...]:
             details=details,
             notes=(
                 f"get_prices p50/p99: in-process {_pair(p['in-process'])}, remote {_pair(p['remote'])}, "
-                f"bare {_pair(p['bare'])} ms",
-                "every server is gunicorn with 1 sync worker, which closes the connection after each response: "
-                "each HTTP call (and each proxied one) opens a new TCP connection",
+                f"bare {_pair(p['bare'])} ms; remote/bare p99 {p['remote']['p99'] / p['bare']['p99']:.2f}x",
+                LIKE_WITH_LIKE,
+                f"load average (1 min) at the start / end: {load_before:.2f} / {os.getloadavg()[0]:.2f}",
             ),
         ),
         Figure(
@@ -245,19 +288,27 @@ def _service(var_dir: Path, work: Path, topology: Path, service: str, port: int)
         EVENTS_RELAY_IN_WEB="0",  # nothing is published here; production runs `manage.py relay` anyway
     )
     log_path = work / f"{service}.log"
-    return gunicorn(
-        wsgi="app.wsgi:application", env=env, log_path=log_path, ready_path="/api/health/live", workers=1, port=port
-    )
+    return _gunicorn(wsgi="app.wsgi:application", env=env, log_path=log_path, ready_path="/api/health/live", port=port)
 
 
 def _bare(var_dir: Path, work: Path) -> Any:
     env = process_env(var_dir, DJANGO_SETTINGS_MODULE="benchmarks.bare.settings")
+    return _gunicorn(
+        wsgi="benchmarks.bare.wsgi:application", env=env, log_path=work / "bare.log", ready_path="/api/health"
+    )
+
+
+def _gunicorn(*, wsgi: str, env: dict[str, str], log_path: Path, ready_path: str, port: int = 0) -> Any:
+    """Every server of this benchmark alike: the same worker type and count, keep-alive on."""
     return gunicorn(
-        wsgi="benchmarks.bare.wsgi:application",
+        wsgi=wsgi,
         env=env,
-        log_path=work / "bare.log",
-        ready_path="/api/health",
-        workers=1,
+        log_path=log_path,
+        ready_path=ready_path,
+        port=port,
+        workers=WORKERS,
+        threads=THREADS,
+        keepalive=KEEPALIVE,
     )
 
 

@@ -27,6 +27,7 @@ BENCHMARKS = {
     "observability": Benchmark("benchmarks.bench_observability", "POST /api/orders, tracing on vs off"),
     "celery": Benchmark("benchmarks.bench_celery", "events via outbox, relay and Celery vs bare Celery, PostgreSQL"),
     "remote": Benchmark("benchmarks.bench_remote", "contract call in-process vs remote vs bare HTTP; gateway"),
+    "saga": Benchmark("benchmarks.bench_saga", "order saga: POST -> CONFIRMED latency and orders/s, both transports"),
 }
 
 

@@ -62,12 +62,27 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
 
 @contextmanager
 def gunicorn(
-    *, wsgi: str, env: Mapping[str, str], log_path: Path, ready_path: str, workers: int = 2, port: int = 0
+    *,
+    wsgi: str,
+    env: Mapping[str, str],
+    log_path: Path,
+    ready_path: str,
+    workers: int = 2,
+    port: int = 0,
+    threads: int = 0,
+    keepalive: int = 0,
 ) -> Iterator[str]:
-    """Serve ``wsgi`` with ``workers`` sync workers on loopback (``port``, else a free one);
-    yields the base URL."""
+    """Serve ``wsgi`` with ``workers`` workers on loopback (``port``, else a free one); yields the
+    base URL. Sync workers by default, which close the connection after every response;
+    ``threads`` > 0 runs gthread workers instead, which keep connections alive between requests
+    for ``keepalive`` seconds (gunicorn's default: 2)."""
     port = port or free_port()
-    command = [sys.executable, "-m", "gunicorn", wsgi, "--workers", str(workers), "--worker-class", "sync"]
+    command = [sys.executable, "-m", "gunicorn", wsgi, "--workers", str(workers)]
+    if threads:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+        command += ["--keep-alive", str(keepalive)] if keepalive else []
+    else:
+        command += ["--worker-class", "sync"]
     command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
     with process_group(command, env=env, log_path=log_path) as process:
         base_url = f"http://{HOST}:{port}"

@@ -5,15 +5,46 @@ tests/e2e (the whole order flow through HTTP), tests/integration (real PostgreSQ
 """
 
 from collections.abc import Iterator
-from typing import Any
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from app.bootstrap import runtime
 from app.identity.tokens import roles_of, token_issue
+from contracts.kernel.commands import Command, command_sender
 from contracts.kernel.events import Event, publisher
 from contracts.kernel.registry import registry
+
+if TYPE_CHECKING:
+    from scripts.fake_payment_provider import FakePaymentProvider
+
+
+@pytest.fixture(scope="session", autouse=True)
+def payment_provider() -> Iterator["FakePaymentProvider | None"]:
+    """The fake payment provider on a free loopback port for the whole run, as `make run` has
+    one: every order's saga authorizes and captures through real HTTP. None in a standalone
+    service project without payments (scripts/extract_module.py --standalone)."""
+    if find_spec("modules.payments") is None:
+        yield None
+        return
+    from scripts.fake_payment_provider import FakePaymentProvider
+
+    with FakePaymentProvider() as provider:
+        saved, settings.PAYMENT_PROVIDER_URL = settings.PAYMENT_PROVIDER_URL, provider.url
+        yield provider
+        settings.PAYMENT_PROVIDER_URL = saved
+
+
+@pytest.fixture(autouse=True)
+def payment_provider_reset(payment_provider: "FakePaymentProvider | None") -> Iterator[None]:
+    """Each test starts with a healthy provider and closed breakers, whatever the last one did."""
+    yield
+    if payment_provider is not None:
+        payment_provider.configure(failure_rate=0.0, latency=0.0, decline_over="1000")
+    runtime().outbound.reset(settings.OUTBOUND_TARGETS)
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +72,29 @@ def published() -> Iterator[RecordingPublisher]:
     publisher.bind(recorder)
     yield recorder
     publisher.bind(runtime().bus)
+
+
+class RecordingSender:
+    """Stands in for the bus in module tests: records the commands a module sends, and who sent them."""
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.senders: list[str] = []
+
+    def send(self, command: Command, *, sender: str) -> None:
+        self.commands.append(command)
+        self.senders.append(sender)
+
+    def of_type(self, command_type: type[Command]) -> list[Any]:
+        return [c for c in self.commands if isinstance(c, command_type)]
+
+
+@pytest.fixture
+def sent() -> Iterator[RecordingSender]:
+    recorder = RecordingSender()
+    command_sender.bind(recorder)
+    yield recorder
+    command_sender.bind(runtime().bus)
 
 
 @pytest.fixture

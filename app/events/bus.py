@@ -1,9 +1,10 @@
-"""publish(event): an outbox row in the publishing module's transaction; delivered by the relay
-after that transaction commits, never for a rolled-back one.
+"""publish(event) and send(command): an outbox row in the writing module's transaction; delivered
+by the relay after that transaction commits, never for a rolled-back one.
 
-The event belongs to the module whose contract declares it, and that module's database alias is
-the transaction it must be published in. Publishing outside an atomic block on that alias is an
-error: the event would no longer be tied to the change it announces.
+An event belongs to the module whose contract declares it, and that module's database alias is
+the transaction it must be published in. A command is written in its sender's transaction. Doing
+either outside an atomic block on that alias is an error: the message would no longer be tied to
+the change that decided it.
 """
 
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from app.events.context import causal_headers
 from app.events.envelope import Envelope
 from app.events.outbox import outbox_write
 from app.observability.events import observe_publish
+from contracts.kernel.commands import Command
 from contracts.kernel.events import Event
 
 Waker = Callable[[str], None]
@@ -36,20 +38,29 @@ class EventBus:
 
     @observe_publish
     def publish(self, event: Event) -> None:
-        alias = self._transaction_alias(event)
+        if isinstance(event, Command):
+            raise TypeError(f"{event.event_type()} is a command: send it, do not publish it")
+        self._write(event, origin=event.source_module())
+
+    @observe_publish
+    def send(self, command: Command, *, sender: str) -> None:
+        self._write(command, origin=sender)
+
+    def _write(self, message: Event, *, origin: str) -> None:
+        alias = self._transaction_alias(message, origin)
         # A correlation id the propagators carry (the request's, or the handled event's) wins.
         headers = {**causal_headers(), **propagation.capture()}
-        outbox_write(envelope=Envelope(data=event, headers=headers), alias=alias)
+        outbox_write(envelope=Envelope(data=message, headers=headers, origin=origin), alias=alias)
         transaction.on_commit(partial(self._wake, alias), using=alias)
 
     def _wake(self, alias: str) -> None:
         for waker in self._wakers:
             waker(alias)
 
-    def _transaction_alias(self, event: Event) -> str:
-        alias = self._alias_for_module(event.source_module())
+    def _transaction_alias(self, message: Event, origin: str) -> str:
+        alias = self._alias_for_module(origin)
         if not connections[alias].in_atomic_block:
             raise PublishOutsideTransactionError(
-                f"{event.event_type()} must be published inside transaction.atomic(using={alias!r})"
+                f"{message.event_type()} must be written inside transaction.atomic(using={alias!r})"
             )
         return alias

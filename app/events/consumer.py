@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from app import propagation
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
+from app.events.rows import asynchronous_commit, moment, param, table
 from app.observability.events import observe_delivery
 from contracts.kernel.subscriptions import Subscription
 
@@ -30,6 +32,17 @@ class Outcome(StrEnum):
     RETRY = "retry"  # the handler failed; deliver again later
     DEAD = "dead"  # failed too often: moved to the dead-letter table
     SENT = "sent"  # handed to a broker; the consumer there takes it from here
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """The inbox entry as the attempt's upsert left it."""
+
+    pk: int
+    subscriber: str
+    event_id: UUID
+    attempts: int
+    last_error: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,81 +64,90 @@ class Consumer:
             logger.exception("subscriber %s failed on event %s (%s)", subscription.id, envelope.id, envelope.type)
             return self._failed(alias, entry, envelope, f"{type(error).__name__}: {error}")
 
-    def _failed(self, alias: str, entry: InboxEntry, envelope: Envelope, error: str) -> Outcome:
+    def _failed(self, alias: str, entry: Attempt, envelope: Envelope, error: str) -> Outcome:
         if entry.attempts >= self.max_attempts:
             return self._give_up(alias, entry, envelope, error)
         InboxEntry.objects.using(alias).filter(pk=entry.pk).update(last_error=error)
         return Outcome.RETRY
 
-    def _give_up(self, alias: str, entry: InboxEntry, envelope: Envelope, error: str) -> Outcome:
+    def _give_up(self, alias: str, entry: Attempt, envelope: Envelope, error: str) -> Outcome:
         dead_letter_write(alias=alias, entry=entry, envelope=envelope, error=error)
         logger.error("dead-lettered event %s for %s after %d attempts", envelope.id, entry.subscriber, entry.attempts)
         return Outcome.DEAD
 
 
-def _attempt_start(*, alias: str, subscription: Subscription, envelope: Envelope) -> InboxEntry | None:
+def _attempt_start(*, alias: str, subscription: Subscription, envelope: Envelope) -> Attempt | None:
     """Count the attempt in its own committed statement, before the handler runs, so an attempt
     that kills its process still counts. None when the event was already processed (or sits in
     the dead-letter table). One upsert: this runs for every delivery, so round trips matter."""
-    connection = connections[alias]
-    row = _upsert_attempt(connection, subscription=subscription, envelope=envelope)
-    entry = InboxEntry(
-        pk=row[0],
-        subscriber=subscription.id,
-        event_id=envelope.id,
-        event_type=envelope.type,
-        attempts=row[1],
-        last_error=row[3],
+    pk, attempts, processed_at, last_error = _upsert_attempt(
+        connections[alias], subscription=subscription, envelope=envelope
     )
-    entry._state.db = alias
-    if row[2] is not None or (entry.attempts > 1 and _is_dead(alias, entry)):
+    entry = Attempt(pk=pk, subscriber=subscription.id, event_id=envelope.id, attempts=attempts, last_error=last_error)
+    if processed_at is not None or (attempts > 1 and _is_dead(alias, entry)):
         return None
     return entry
 
 
 def _upsert_attempt(connection: Any, *, subscription: Subscription, envelope: Envelope) -> tuple[Any, ...]:
-    table = connection.ops.quote_name(InboxEntry._meta.db_table)
-    prep = {f.name: f for f in InboxEntry._meta.fields}
+    inbox = table(connection, InboxEntry)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
-            "VALUES (%s, %s, %s, 1, NULL, '', %s) "
+            f"INSERT INTO {inbox} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
+            f"{_attempt_row(connection)} "
             "ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = "
-            f"CASE WHEN {table}.processed_at IS NULL THEN {table}.attempts + 1 ELSE {table}.attempts END "
+            f"CASE WHEN {inbox}.processed_at IS NULL THEN {inbox}.attempts + 1 ELSE {inbox}.attempts END "
             "RETURNING id, attempts, processed_at, last_error",
             [
                 subscription.id,
-                prep["event_id"].get_db_prep_value(envelope.id, connection),
+                param(connection, InboxEntry, "event_id", envelope.id),
                 envelope.type,
-                prep["created_at"].get_db_prep_value(timezone.now(), connection),
+                moment(connection, timezone.now()),
             ],
         )
         row: tuple[Any, ...] = cursor.fetchone()
     return row
 
 
-def _is_dead(alias: str, entry: InboxEntry) -> bool:
+def _attempt_row(connection: Any) -> str:
+    """The inserted row. When the upsert is its own transaction it commits asynchronously on
+    PostgreSQL (see ``asynchronous_commit``): the counter only has to survive this process
+    dying, and the handler's transaction, which commits synchronously right after, flushes it
+    too. A database crash in between could forget one attempt (a poison message would get one
+    more try); the WAL flush it saves is half of those of every delivery."""
+    source = "" if connection.in_atomic_block else asynchronous_commit(connection)
+    if source:
+        return f"SELECT %s, %s, %s, 1, NULL, '', %s FROM {source}"
+    return "VALUES (%s, %s, %s, 1, NULL, '', %s)"
+
+
+def _is_dead(alias: str, entry: Attempt) -> bool:
     dead = DeadLetter.objects.using(alias).filter(subscriber=entry.subscriber, event_id=entry.event_id)
     return dead.filter(replayed_at__isnull=True).exists()
 
 
-def _handle(*, alias: str, entry: InboxEntry, envelope: Envelope, subscription: Subscription) -> Outcome:
+def _handle(*, alias: str, entry: Attempt, envelope: Envelope, subscription: Subscription) -> Outcome:
     """The handler's effects and the inbox mark commit together, or not at all. Marking first
-    takes the row's lock: a concurrent duplicate waits here, then finds it processed."""
-    with transaction.atomic(using=alias):
-        marked = (
-            InboxEntry.objects.using(alias)
-            .filter(pk=entry.pk, processed_at__isnull=True)
-            .update(processed_at=timezone.now())
-        )
-        if not marked:  # a concurrent duplicate won the race
+    takes the row's lock: a concurrent duplicate waits here, then finds it processed. The event's
+    context (actor, correlation, causation) spans the commit too, so work a handler defers to
+    ``on_commit`` (an outbound call, say) still acts for, and is caused by, this event."""
+    with handling(envelope), propagation.restored(envelope.headers), transaction.atomic(using=alias):
+        if not _mark_processed(connections[alias], pk=entry.pk):  # a concurrent duplicate won the race
             return Outcome.DUPLICATE
-        with handling(envelope), propagation.restored(envelope.headers):
-            subscription.handler(envelope.data)
+        subscription.handler(envelope.data)
     return Outcome.DONE
 
 
-def dead_letter_write(*, alias: str, entry: InboxEntry, envelope: Envelope, error: str) -> None:
+def _mark_processed(connection: Any, *, pk: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(connection, InboxEntry)} SET processed_at = %s WHERE id = %s AND processed_at IS NULL",
+            [moment(connection, timezone.now()), pk],
+        )
+        return bool(cursor.rowcount)
+
+
+def dead_letter_write(*, alias: str, entry: Attempt, envelope: Envelope, error: str) -> None:
     with transaction.atomic(using=alias):
         DeadLetter.objects.using(alias).update_or_create(
             subscriber=entry.subscriber,

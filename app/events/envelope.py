@@ -11,6 +11,8 @@ from app.events.ids import uuid7
 from app.serialization import from_data, to_data
 from contracts.kernel.events import Event
 
+SOURCE_PREFIX = "/modules/"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Envelope:
@@ -18,6 +20,8 @@ class Envelope:
     id: UUID = field(default_factory=uuid7)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     headers: dict[str, str] = field(default_factory=dict)
+    # The module that wrote it: an event's owner, or whoever sent a command (see kernel.commands).
+    origin: str = ""
 
     @property
     def type(self) -> str:
@@ -25,7 +29,7 @@ class Envelope:
 
     @property
     def source(self) -> str:
-        return f"/modules/{self.data.source_module()}"
+        return f"{SOURCE_PREFIX}{self.origin or self.data.source_module()}"
 
     @property
     def subject(self) -> str:
@@ -69,4 +73,5 @@ class EventTypes:
             id=UUID(wire["id"]),
             time=datetime.fromisoformat(wire["time"]),
             headers=dict(wire.get("headers") or {}),
+            origin=str(wire.get("source", "")).removeprefix(SOURCE_PREFIX),
         )

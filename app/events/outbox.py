@@ -2,22 +2,33 @@
 
 from typing import Any
 
+from django.db import connections
+
 from app.events.envelope import Envelope
 from app.events.models import OutboxEvent
+from app.events.rows import moment, param, table
 from app.serialization import to_data
 
 
 def outbox_write(*, envelope: Envelope, alias: str) -> None:
-    """One INSERT, in whatever transaction is open on ``alias``."""
-    OutboxEvent.objects.using(alias).create(
-        id=envelope.id,
-        type=envelope.type,
-        source=envelope.source,
-        subject=envelope.subject,
-        time=envelope.time,
-        data=to_data(envelope.data),
-        headers=envelope.headers,
-    )
+    """One INSERT, in whatever transaction is open on ``alias``. Written in SQL: it runs for every
+    event published, and ``QuerySet.create`` spent three times as long building the statement
+    as the database spent running it (see ``app.events.rows``)."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(connection, OutboxEvent)} (id, type, source, subject, time, data, headers) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                param(connection, OutboxEvent, "id", envelope.id),
+                envelope.type,
+                envelope.source,
+                envelope.subject,
+                moment(connection, envelope.time),
+                param(connection, OutboxEvent, "data", to_data(envelope.data)),
+                param(connection, OutboxEvent, "headers", envelope.headers),
+            ],
+        )
 
 
 def outbox_wire(event: OutboxEvent) -> dict[str, Any]:

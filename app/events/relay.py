@@ -13,18 +13,26 @@ delivery leased by one is invisible to the others.
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, transaction
 from django.utils import timezone
 
 from app.events.consumer import Outcome
+from app.events.deliveries import (
+    Leased,
+    deliveries_create,
+    deliveries_delivered,
+    deliveries_lease,
+    events_expand,
+    events_load,
+    leased,
+)
 from app.events.envelope import Envelope, EventTypes
-from app.events.models import OutboxDelivery, OutboxEvent
-from app.events.outbox import outbox_wire
+from app.events.models import OutboxDelivery
 from app.events.subscriptions import SubscriptionRegistry
 from contracts.kernel.subscriptions import Subscription
 
@@ -52,7 +60,7 @@ class RelayPolicy:
 
 @dataclass(frozen=True)
 class Result:
-    delivery: OutboxDelivery
+    delivery: Leased
     outcome: Outcome | None  # None: the transport failed
     error: str = ""
     transport_down: bool = False
@@ -81,41 +89,20 @@ class Relay:
             if sent < self.policy.batch_size:  # a short batch: nothing else was due when it was claimed
                 return total
 
-    def _claim(self, alias: str) -> list[OutboxDelivery]:
+    def _claim(self, alias: str) -> list[Leased]:
+        """Expand new events into deliveries, then lease a batch of due ones: one short
+        transaction of three statements (a fourth when a leased delivery's event was expanded
+        by an earlier pass: a retry, a replay)."""
         now = timezone.now()
-        with transaction.atomic(using=alias):
-            self._expand(alias, now)
-            due = list(
-                OutboxDelivery.objects.using(alias)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("event")
-                .filter(delivered_at__isnull=True, next_attempt_at__lte=now)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-                .order_by("id")[: self.policy.batch_size]
-            )
-            OutboxDelivery.objects.using(alias).filter(pk__in=[d.pk for d in due]).update(
-                claimed_until=now + self.policy.lease
-            )
-        return due
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            events = events_expand(cursor, now=now, limit=self.policy.batch_size)
+            pairs = [(i, s.id) for i, e in events.items() for s in self.subscriptions.for_type(e["type"])]
+            deliveries_create(cursor, pairs=pairs, now=now)
+            rows = deliveries_lease(cursor, now=now, until=now + self.policy.lease, limit=self.policy.batch_size)
+            events |= events_load(cursor, {row[1] for row in rows} - events.keys())
+        return leased(rows, events)
 
-    def _expand(self, alias: str, now: datetime) -> None:
-        events = list(
-            OutboxEvent.objects.using(alias)
-            .select_for_update(skip_locked=True)
-            .filter(expanded_at__isnull=True)
-            .order_by("id")[: self.policy.batch_size]
-        )
-        OutboxDelivery.objects.using(alias).bulk_create(
-            (
-                OutboxDelivery(event=event, subscriber=subscription.id, next_attempt_at=now)
-                for event in events
-                for subscription in self.subscriptions.for_type(event.type)
-            ),
-            ignore_conflicts=True,
-        )
-        OutboxEvent.objects.using(alias).filter(pk__in=[e.pk for e in events]).update(expanded_at=now)
-
-    def _send_batch(self, claimed: list[OutboxDelivery]) -> list[Result]:
+    def _send_batch(self, claimed: list[Leased]) -> list[Result]:
         """Send in order. Once the transport says it is down for a subscriber's module (its broker
         is unreachable), that module's other deliveries in the batch are not tried but retried
         after the backoff like the failed one. Trying them would cost each its own connection
@@ -135,9 +122,9 @@ class Relay:
             results.append(result)
         return results
 
-    def _send(self, delivery: OutboxDelivery) -> Result:
+    def _send(self, delivery: Leased) -> Result:
         try:
-            envelope = self.event_types.envelope_from_wire(outbox_wire(delivery.event))
+            envelope = self.event_types.envelope_from_wire(delivery.wire)
             subscription = self.subscriptions.get(delivery.subscriber)
             return Result(delivery, self.transport.send(envelope=envelope, subscription=subscription))
         except TransportUnavailableError as error:
@@ -148,14 +135,14 @@ class Relay:
             return Result(delivery, None, f"{type(error).__name__}: {error}")
 
     def _record(self, alias: str, results: list[Result]) -> None:
-        """One UPDATE for every delivered delivery of the batch (the common case), one per failure."""
+        """One UPDATE for every delivered delivery of the batch (the common case: then it is the
+        whole transaction), one more per failure."""
         now = timezone.now()
         delivered = [r.delivery.pk for r in results if _delivered(r)]
-        with transaction.atomic(using=alias):
-            OutboxDelivery.objects.using(alias).filter(pk__in=delivered).update(
-                delivered_at=now, attempts=F("attempts") + 1, claimed_until=None, last_error=""
-            )
-            for result in (r for r in results if not _delivered(r)):
+        failed = [r for r in results if not _delivered(r)]
+        with transaction.atomic(using=alias) if failed else nullcontext(), connections[alias].cursor() as cursor:
+            deliveries_delivered(cursor, pks=delivered, now=now)
+            for result in failed:
                 _record_failure(alias, result, now, self.policy)
 
 

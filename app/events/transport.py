@@ -34,7 +34,15 @@ class CeleryTransport:
         from app.events.tasks import deliver
 
         try:
-            deliver.apply_async(args=(envelope.to_wire(), subscription.id), queue=subscription.module, retry=False)
+            deliver.apply_async(
+                args=(envelope.to_wire(), subscription.id),
+                queue=subscription.module,
+                retry=False,
+                # What Celery logs and carries as the arguments' repr: by default a repr of the whole
+                # envelope, computed at every send and written into the worker's task logs.
+                argsrepr=f"(<{envelope.type} {envelope.id}>, {subscription.id!r})",
+                kwargsrepr="{}",
+            )
         except self._broker_errors as error:
             raise TransportUnavailableError(f"{type(error).__name__}: {error}") from error
         return Outcome.SENT

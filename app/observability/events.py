@@ -16,6 +16,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from app.observability import metrics
 from app.observability.logging import log_context
+from app.observability.tracing import in_trace_of
 
 if TYPE_CHECKING:
     from app.events.consumer import Consumer, Outcome
@@ -31,18 +32,18 @@ _w3c = TraceContextTextMapPropagator()
 
 
 def observe_publish(publish: F) -> F:
-    """Decorates ``EventBus.publish``: the span is current while the headers are captured, so
-    the envelope names it as the parent of everything the event causes."""
+    """Decorates ``EventBus.publish`` (and ``send``): the span is current while the headers are
+    captured, so the envelope names it as the parent of everything the message causes."""
 
     @wraps(publish)
-    def observed(self: Any, event: "Event") -> None:
+    def observed(self: Any, event: "Event", **options: Any) -> None:
         event_type = event.event_type()
         with _tracer.start_as_current_span(
             f"events.publish {event_type}",
             kind=SpanKind.PRODUCER,
             attributes={"messaging.system": "outbox", "messaging.destination.name": event_type},
         ):
-            publish(self, event)
+            publish(self, event, **options)
         metrics.EVENTS_PUBLISHED.labels(event_type).inc()
 
     return observed  # type: ignore[return-value]
@@ -93,9 +94,9 @@ def observe_delivery(process: F) -> F:
             span.set_attribute("events.outcome", str(outcome))
             if outcome in ("retry", "dead"):
                 span.set_status(Status(StatusCode.ERROR, f"delivery {outcome}"))
-        metrics.EVENTS_DELIVERED.labels(envelope.type, subscription.id, str(outcome)).inc()
+        metrics.child(metrics.EVENTS_DELIVERED, envelope.type, subscription.id, str(outcome)).inc()
         if outcome == "dead":
-            metrics.EVENTS_DEAD_LETTERED.labels(envelope.type, subscription.id).inc()
+            metrics.child(metrics.EVENTS_DEAD_LETTERED, envelope.type, subscription.id).inc()
         return outcome
 
     return observed  # type: ignore[return-value]
@@ -103,13 +104,16 @@ def observe_delivery(process: F) -> F:
 
 def _consumer_parent(headers: dict[str, str]) -> tuple[Any, list[Link]]:
     """Nest under the current span when it already continues the event's trace (the relay span
-    in-process, the Celery task span in a worker); otherwise continue from the envelope,
-    linking whatever span was current."""
-    published = trace.get_current_span(_w3c.extract(headers)).get_span_context()
+    in-process, the Celery task span in a worker: the common case, checked without parsing the
+    headers); otherwise continue from the envelope, linking whatever span was current."""
+    if in_trace_of(headers):
+        return None, []
+    extracted = _w3c.extract(headers)
+    published = trace.get_current_span(extracted).get_span_context()
     current = trace.get_current_span().get_span_context()
     if not published.is_valid or (current.is_valid and current.trace_id == published.trace_id):
         return None, []
-    return _w3c.extract(headers), [Link(current)] if current.is_valid else []
+    return extracted, [Link(current)] if current.is_valid else []
 
 
 def _attributes(envelope: "Envelope", subscription: "Subscription") -> dict[str, str]:

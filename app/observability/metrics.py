@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -57,6 +57,14 @@ EVENTS_DELIVERED = Counter(
 )
 EVENTS_DEAD_LETTERED = Counter("events_dead_lettered", "Deliveries moved to dead letters", ["event_type", "subscriber"])
 BREAKER_STATES = ("closed", "open", "half-open")
+
+
+@cache
+def child(metric: Counter, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once per label set: counting happens on every event
+    delivered, and ``labels()`` validates and locks each time. Label sets are few (event types x
+    subscribers x outcomes), so the cache stays small."""
+    return metric.labels(*labels)
 
 
 class RuntimeCollector(Collector):

@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 ENABLED = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
 # Requests not worth a trace (scrapes, probes); OTEL_PYTHON_DJANGO_EXCLUDED_URLS overrides.
 DEFAULT_EXCLUDED_URLS = "metrics,api/health/live,api/health/ready"
+# Internal contract endpoints (app.remote.server.URL_PREFIX) have their own RPC server span
+# (app.observability.calls.served_span), for a fraction of what the Django instrumentation costs
+# per request: always left out of it.
+INTERNAL_CALLS_URL = "^https?://[^/]+/internal/"
 REDIS_SCOPE = "opentelemetry.instrumentation.redis"
 
 _W3C = TraceContextTextMapPropagator()
@@ -102,7 +106,8 @@ def _instrument() -> None:
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
-    excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS)
+    chosen = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS).strip(" ,")
+    excluded = f"{chosen},{INTERNAL_CALLS_URL}" if chosen else INTERNAL_CALLS_URL  # "" would match every URL
     DjangoInstrumentor().instrument(excluded_urls=excluded)  # inserts its middleware first in MIDDLEWARE
     PsycopgInstrumentor().instrument()
     HTTPXClientInstrumentor().instrument()
@@ -137,7 +142,7 @@ class TracePropagator:
 def parent_from(headers: Mapping[str, str]) -> context.Context | None:
     """The context to continue from ``headers``, or None to stay in the current one (no valid
     ``traceparent``, or the current span is already part of that trace)."""
-    if "traceparent" not in headers:
+    if "traceparent" not in headers or in_trace_of(headers):
         return None
     extracted = _W3C.extract(headers)
     remote = trace.get_current_span(extracted).get_span_context()
@@ -147,3 +152,14 @@ def parent_from(headers: Mapping[str, str]) -> context.Context | None:
     if current.is_valid and current.trace_id == remote.trace_id:
         return None
     return extracted
+
+
+def in_trace_of(headers: Mapping[str, str]) -> bool:
+    """Whether the current span belongs to the trace that ``headers``' ``traceparent`` names
+    (``00-<trace id>-<span id>-<flags>``), read from the header's text: this runs for every
+    delivery, and the full W3C parse is most of the cost of restoring a context."""
+    traceparent = headers.get("traceparent")
+    if not traceparent:
+        return False
+    current = trace.get_current_span().get_span_context()
+    return current.is_valid and traceparent[3:35] == format(current.trace_id, "032x")

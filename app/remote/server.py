@@ -19,6 +19,8 @@ from app.remote.errors import error_to_wire
 from app.serialization import SerializationError, from_data, to_data
 from contracts.kernel.errors import DomainError
 
+URL_PREFIX = "internal/"  # where app.urls mounts this API
+
 
 class ServiceToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> str | None:

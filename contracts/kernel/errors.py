@@ -15,6 +15,18 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class PermissionDeniedError(DomainError):
+    """The caller is known but may not do this (e.g. an operator-only view)."""
+
+    code = "permission_denied"
+
+
+class ConflictError(DomainError):
+    """The request is valid but the thing's current state forbids it (HTTP 409)."""
+
+    code = "conflict"
+
+
 class PortNotBoundError(LookupError):
     """A port was used before the composition root (``app.bootstrap``) bound it."""
 

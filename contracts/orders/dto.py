@@ -13,7 +13,8 @@ class OrderLine:
 @dataclass(frozen=True, kw_only=True)
 class OrderSummary:
     id: UUID
-    status: str
+    status: str  # PENDING, PAYMENT_QUEUED, CONFIRMED, REJECTED or CANCELLED
+    status_reason: str  # why it was rejected or cancelled
     customer_email: str
     total: Decimal
     lines: tuple[OrderLine, ...]

@@ -35,3 +35,11 @@ class OrderRejectedV1(Event):
     order_id: UUID
     customer_email: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelledV1(Event):
+    subject_field: ClassVar[str] = "order_id"
+    order_id: UUID
+    customer_email: str
+    reason: str

@@ -1,12 +1,23 @@
-"""What inventory does when other modules' events arrive."""
+"""What inventory does when asked: the order saga's commands."""
 
+from contracts.inventory.commands import ReleaseStockV1, ReserveStockV1
 from contracts.kernel.subscriptions import Subscription
-from contracts.orders.events import OrderPlacedV1
 from modules.inventory import services
 
 
-def on_order_placed(event: OrderPlacedV1) -> None:
-    services.stock_reserve(order_id=event.order_id, lines=tuple((line.sku, line.quantity) for line in event.lines))
+def on_reserve_stock(command: ReserveStockV1) -> None:
+    services.stock_reserve(
+        command_id=command.command_id,
+        order_id=command.order_id,
+        lines=tuple((line.sku, line.quantity) for line in command.lines),
+    )
 
 
-SUBSCRIPTIONS = (Subscription(id="inventory.reserve_stock", event_type=OrderPlacedV1, handler=on_order_placed),)
+def on_release_stock(command: ReleaseStockV1) -> None:
+    services.stock_release(command_id=command.command_id, order_id=command.order_id)
+
+
+SUBSCRIPTIONS = (
+    Subscription(id="inventory.reserve_stock", event_type=ReserveStockV1, handler=on_reserve_stock),
+    Subscription(id="inventory.release_stock", event_type=ReleaseStockV1, handler=on_release_stock),
+)

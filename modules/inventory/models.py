@@ -28,16 +28,19 @@ class Product(models.Model):
 
 
 class Reservation(models.Model):
-    """One per order: makes reserving idempotent (a redelivered OrderPlaced reserves nothing)."""
+    """One per order: makes reserving and releasing idempotent. A release that arrives before
+    its reservation leaves a RELEASED row with no lines, so the late reservation is refused."""
 
     class Status(models.TextChoices):
         RESERVED = "RESERVED"
         FAILED = "FAILED"
+        RELEASED = "RELEASED"
 
     order_id = models.UUIDField(unique=True)  # an id in the orders module, never a foreign key
     status = models.CharField(max_length=16, choices=Status.choices)
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"reservation for order {self.order_id} ({self.status})"

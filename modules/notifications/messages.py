@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from contracts.orders.events import OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
+from contracts.orders.events import OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderRejectedV1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,7 +27,7 @@ def order_confirmed(event: OrderConfirmedV1) -> Message:
     return Message(
         recipient=event.customer_email,
         subject=f"Your order {event.order_id} is confirmed",
-        body="Good news: every item of your order is reserved for you.\n",
+        body="Good news: every item of your order is reserved for you and your payment is authorized.\n",
         reference=f"{event.event_type()}:{event.order_id}",
     )
 
@@ -37,5 +37,14 @@ def order_rejected(event: OrderRejectedV1) -> Message:
         recipient=event.customer_email,
         subject=f"We could not accept your order {event.order_id}",
         body=f"We are sorry: {event.reason}.\n",
+        reference=f"{event.event_type()}:{event.order_id}",
+    )
+
+
+def order_cancelled(event: OrderCancelledV1) -> Message:
+    return Message(
+        recipient=event.customer_email,
+        subject=f"Your order {event.order_id} is cancelled",
+        body=f"Your order is cancelled ({event.reason}). Nothing will be charged.\n",
         reference=f"{event.event_type()}:{event.order_id}",
     )

@@ -17,6 +17,7 @@ def _summary(order: Order) -> OrderSummary:
     return OrderSummary(
         id=order.id,
         status=order.status,
+        status_reason=order.status_reason,
         customer_email=order.customer_email,
         total=order.total,
         lines=tuple(

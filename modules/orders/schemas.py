@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -21,10 +22,28 @@ class OrderLineOut(Schema):
     unit_price: Decimal
 
 
+class SagaStepOut(Schema):
+    name: str
+    status: str  # STARTED, SUCCEEDED, FAILED
+    detail: str
+    attempts: int  # how often its command was sent
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class SagaOut(Schema):
+    state: str  # RUNNING, COMPENSATING, COMPLETED, COMPENSATED, NEEDS_ATTENTION
+    step: str  # the step waiting for an answer (or the last one)
+    deadline_at: datetime | None
+    steps: list[SagaStepOut]
+
+
 class OrderOut(Schema):
     id: UUID
-    status: str
+    status: str  # PENDING, PAYMENT_QUEUED, CONFIRMED, REJECTED, CANCELLED
+    status_reason: str
     customer_email: str
     total: Decimal
-    rejection_reason: str
     lines: list[OrderLineOut]
+    saga: SagaOut | None  # None only for orders placed before sagas existed
+    created_at: datetime

@@ -57,7 +57,22 @@ def processes(service: Service) -> list[Process]:
     web = Process(
         service.name,
         "web",
-        ("gunicorn", "app.wsgi", "--bind", f"{url_host(service.url)}:{port}", "--workers", "2"),
+        # Threaded workers keep connections alive, so remote calls and gateway hops reuse them
+        # (sync workers close the connection after every response: one TCP handshake per call).
+        (
+            "gunicorn",
+            "app.wsgi",
+            "--bind",
+            f"{url_host(service.url)}:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "30",
+        ),
         {**base, "EVENTS_RELAY_IN_WEB": "0"},
     )
     if not service.modules:

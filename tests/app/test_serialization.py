@@ -38,3 +38,21 @@ def test_dates_optionals_and_lists_round_trip() -> None:
 def test_data_of_the_wrong_shape_is_a_serialization_error() -> None:
     with pytest.raises(SerializationError, match="quantity"):
         from_data(OrderPlacedLineV1, {"sku": "KB", "quantity": "many", "unit_price": "1"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    name: str
+    children: tuple["Node", ...] = ()
+
+
+def test_a_type_that_refers_to_itself_round_trips() -> None:
+    tree = Node(name="root", children=(Node(name="leaf"), Node(name="branch", children=(Node(name="leaf"),))))
+    assert from_data(Node, to_data(tree)) == tree
+
+
+def test_decoders_are_reused_and_still_check_every_value() -> None:
+    for _ in range(2):  # the second time through the cached decoder
+        assert from_data(list[int | None], [1, None]) == [1, None]
+        with pytest.raises(SerializationError, match="expected int"):
+            from_data(list[int | None], [1, "2"])

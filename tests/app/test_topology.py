@@ -92,8 +92,8 @@ def test_modules_can_be_listed_without_a_star_when_every_one_is_placed(tmp_path)
             id="a module in two services",
         ),
         pytest.param(
-            '[services.monolith]\nmodules = ["*", "payments"]\n',
-            "topology.toml: service 'monolith' lists unknown module 'payments'",
+            '[services.monolith]\nmodules = ["*", "loyalty"]\n',
+            "topology.toml: service 'monolith' lists unknown module 'loyalty'",
             id="an unknown module",
         ),
         pytest.param(
@@ -151,8 +151,8 @@ def test_an_unreadable_file_is_refused_by_name(tmp_path) -> None:
 
 
 def test_an_unknown_service_is_refused_with_the_ones_that_exist(tmp_path) -> None:
-    assert refused(tmp_path, EXTRACTED, service="payments") == (
-        "topology.toml: SERVICE='payments' is not one of monolith, inventory"
+    assert refused(tmp_path, EXTRACTED, service="loyalty") == (
+        "topology.toml: SERVICE='loyalty' is not one of monolith, inventory"
     )
 
 
@@ -176,15 +176,15 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_django_refuses_to_start_with_a_broken_topology(tmp_path) -> None:
     broken = tmp_path / "broken.toml"
-    broken.write_text('[services.monolith]\nmodules = ["*", "payments"]\n')
+    broken.write_text('[services.monolith]\nmodules = ["*", "loyalty"]\n')
     result = manage("check", TOPOLOGY_FILE=str(broken), VAR_DIR=str(tmp_path))
     assert result.returncode != 0
-    assert "ImproperlyConfigured: broken topology: broken.toml: service 'monolith' lists unknown module 'payments'" in (
+    assert "ImproperlyConfigured: broken topology: broken.toml: service 'monolith' lists unknown module 'loyalty'" in (
         result.stderr
     )
 
 
 def test_django_refuses_to_start_as_a_service_the_topology_lacks(tmp_path) -> None:
-    result = manage("check", SERVICE="payments", TOPOLOGY_FILE=str(tmp_path / "none.toml"), VAR_DIR=str(tmp_path))
+    result = manage("check", SERVICE="loyalty", TOPOLOGY_FILE=str(tmp_path / "none.toml"), VAR_DIR=str(tmp_path))
     assert result.returncode != 0
-    assert "broken topology: none.toml: SERVICE='payments' is not one of monolith" in result.stderr
+    assert "broken topology: none.toml: SERVICE='loyalty' is not one of monolith" in result.stderr

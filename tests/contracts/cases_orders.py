@@ -23,7 +23,9 @@ def placed_order() -> Order:
 def its_summary(order: Order) -> OrderSummary:
     return OrderSummary(
         id=order.id,
-        status="CONFIRMED",  # the stock was reserved (in-process events, delivered on commit)
+        # stock reserved and payment authorized: the saga ran on commit (in-process events)
+        status="CONFIRMED",
+        status_reason="",
         customer_email="ann@example.com",
         total=Decimal("22.50"),
         lines=(

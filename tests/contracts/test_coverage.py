@@ -16,8 +16,8 @@ def test_every_contract_method_has_conformance_cases() -> None:
 
 
 def test_a_module_without_a_cases_file_is_reported() -> None:
-    modules = (*discover_modules(), ModuleSpec("payments"))
-    assert coverage_problems(modules, load_cases()) == ["payments: no tests/contracts/cases_payments.py defining CASES"]
+    modules = (*discover_modules(), ModuleSpec("loyalty"))
+    assert coverage_problems(modules, load_cases()) == ["loyalty: no tests/contracts/cases_loyalty.py defining CASES"]
 
 
 def test_an_uncalled_method_a_misspelt_method_and_a_stale_file_are_reported() -> None:

@@ -10,6 +10,7 @@ from app.events import tasks
 from app.events.envelope import Envelope
 from app.identity.propagation import ActorPropagator
 from contracts.inventory.events import StockReservedV1
+from contracts.kernel.commands import command_id_for
 from contracts.kernel.identity import Principal, acting_as, current_principal
 from contracts.orders.errors import OrderNotFoundError
 from modules.inventory import services as inventory_services
@@ -43,17 +44,18 @@ def test_the_provider_sees_the_caller_through_either_binding(bound, binding, ann
 
 def test_a_celery_task_runs_the_handler_as_the_events_actor(monkeypatch, anns_order_id) -> None:
     seen: list[Principal | None] = []
-    original = order_services.order_confirm
+    original = order_services.saga_handle_reply
 
     def spy(**kwargs: object) -> None:
         seen.append(current_principal())
         original(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(order_services, "order_confirm", spy)
+    monkeypatch.setattr(order_services, "saga_handle_reply", spy)
     with acting_as(ANN):
         headers = ActorPropagator().capture()
-    wire = Envelope(data=StockReservedV1(order_id=anns_order_id), headers=headers).to_wire()
+    answer = StockReservedV1(order_id=anns_order_id, command_id=command_id_for(process_id=anns_order_id, step="x"))
+    wire = Envelope(data=answer, headers=headers).to_wire()
 
-    assert tasks.deliver.apply(args=(wire, "orders.confirm_on_stock_reserved")).result == "done"
+    assert tasks.deliver.apply(args=(wire, "orders.saga_stock_reserved")).result == "done"
     assert seen == [ANN]
     assert current_principal() is None

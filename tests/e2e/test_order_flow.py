@@ -46,7 +46,7 @@ def test_an_order_with_stock_is_confirmed_reserved_and_emailed(auth_client, cata
 
 def test_an_order_beyond_the_stock_is_rejected_with_the_reason(auth_client, catalogue, place) -> None:
     order = place(("DK", 2)).json()
-    assert (order["status"], order["rejection_reason"]) == ("REJECTED", "insufficient stock for DK")
+    assert (order["status"], order["status_reason"]) == ("REJECTED", "insufficient stock for DK")
     assert Product.objects.get(sku="DK").reserved == 0
     assert subjects(auth_client) == ["We could not accept your", "We received your"]
 

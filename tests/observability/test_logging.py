@@ -50,9 +50,10 @@ def test_the_events_of_a_request_carry_its_request_and_correlation_ids(catalogue
     place(HTTP_X_REQUEST_ID="req-77", HTTP_X_CORRELATION_ID="journey-9")
     placed = OutboxEvent.objects.using("orders").get(type="orders.OrderPlacedV1")
     assert (placed.headers["x-request-id"], placed.headers["correlation_id"]) == ("req-77", "journey-9")
+    reserve = OutboxEvent.objects.using("orders").get(type="inventory.ReserveStockV1")
     reserved = OutboxEvent.objects.using("inventory").get(type="inventory.StockReservedV1")
     assert reserved.headers["correlation_id"] == "journey-9"
-    assert reserved.headers["causation_id"] == str(placed.id)
+    assert reserved.headers["causation_id"] == str(reserve.id)  # the command it answers
 
 
 @pytest.mark.django_db(databases="__all__")

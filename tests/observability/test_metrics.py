@@ -68,7 +68,10 @@ def test_after_an_order_every_named_family_is_exposed_with_its_samples(client, c
     assert grew("events_published", event_type="orders.OrderPlacedV1") == 1
     assert (
         grew(
-            "events_delivered", event_type="orders.OrderPlacedV1", subscriber="inventory.reserve_stock", outcome="done"
+            "events_delivered",
+            event_type="inventory.ReserveStockV1",
+            subscriber="inventory.reserve_stock",
+            outcome="done",
         )
         == 1
     )

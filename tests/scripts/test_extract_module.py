@@ -51,8 +51,11 @@ def services(project: Path) -> dict[str, dict[str, object]]:
         ),
         pytest.param(
             ["inventory"],
-            ("modules/orders/services.py", "from modules.inventory import selectors as stock  # noqa: E402,F401"),
-            "modules.orders imports modules.inventory (modules/orders/services.py:",
+            (
+                "modules/orders/services/placing.py",
+                "from modules.inventory import selectors as stock  # noqa: E402,F401",
+            ),
+            "modules.orders imports modules.inventory (modules/orders/services/placing.py:",
             id="imported-by-another-module",
         ),
         pytest.param(

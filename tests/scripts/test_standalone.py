@@ -29,7 +29,7 @@ modules = ["*"]
 url = "http://127.0.0.1:8000"
 
 [services.monolith.subscribers]
-"orders.confirm_on_stock_reserved" = "inventory.StockReservedV1"
+"orders.saga_stock_reserved" = "inventory.StockReservedV1"
 """
 
 
@@ -60,7 +60,7 @@ def test_a_contract_only_module_is_hosted_elsewhere_never_here(tmp_path: Path) -
 def test_subscribers_elsewhere_are_read_and_checked(tmp_path: Path) -> None:
     topology = load_topology(path=topology_file(tmp_path, STANDALONE), modules=["inventory"])
 
-    assert topology.services[1].subscribers == (("orders.confirm_on_stock_reserved", "inventory.StockReservedV1"),)
+    assert topology.services[1].subscribers == (("orders.saga_stock_reserved", "inventory.StockReservedV1"),)
     broken = STANDALONE.replace('"inventory.StockReservedV1"', "3")
     with pytest.raises(TopologyError, match=r"subscribers\] maps subscriber ids to event types"):
         load_topology(path=topology_file(tmp_path, broken), modules=["inventory"])
@@ -68,7 +68,7 @@ def test_subscribers_elsewhere_are_read_and_checked(tmp_path: Path) -> None:
 
 def test_declared_subscribers_join_the_subscription_table(tmp_path: Path) -> None:
     # In the monolith every module's code is here, so declare a subscriber of a module that is not.
-    text = STANDALONE.replace('"orders.confirm_on_stock_reserved"', '"absent_module.on_stock_reserved"')
+    text = STANDALONE.replace('"orders.saga_stock_reserved"', '"absent_module.on_stock_reserved"')
     every_module = [spec.name for spec in discover_modules()]
     topology = load_topology(path=topology_file(tmp_path, text), modules=every_module)
 
@@ -96,16 +96,25 @@ from app.bootstrap import runtime
 from app.events import tasks
 from contracts.inventory.events import StockReservedV1
 from contracts.kernel.events import publish
-from contracts.kernel.registry import registry
-from contracts.orders.interface import OrdersInterface
 
 call_command("migrate", verbosity=0)
 sent = []
-tasks.deliver.apply_async = lambda args, queue, retry: sent.append([args[1], queue])
+tasks.deliver.apply_async = lambda args, queue, **options: sent.append([args[1], queue])
 with transaction.atomic(using="inventory"):
-    publish(StockReservedV1(order_id=uuid.uuid4()))
+    publish(StockReservedV1(order_id=uuid.uuid4(), command_id=uuid.uuid4()))
 runtime().relay.drain("inventory")
-print(json.dumps({"sent": sorted(sent), "orders_binding": repr(registry.resolve(OrdersInterface))}))
+print(json.dumps({"sent": sorted(sent)}))
+"""
+
+# Run inside the standalone orders service: the contracts it calls are bound to remote clients.
+BINDING_PROGRAM = """
+import json, os
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
+django.setup()
+from contracts.inventory.interface import InventoryInterface
+from contracts.kernel.registry import registry
+print(json.dumps({"inventory_binding": repr(registry.resolve(InventoryInterface))}))
 """
 
 
@@ -132,12 +141,13 @@ def test_a_standalone_service_installs_and_passes_its_own_tests_in_a_fresh_virtu
 
     assert sorted(p.name for p in (inventory / "modules").iterdir()) == ["__init__.py", "inventory"]
     contracts = sorted(p.name for p in (inventory / "contracts").iterdir())
-    assert contracts == ["__init__.py", "inventory", "kernel", "orders"]
+    assert contracts == ["__init__.py", "inventory", "kernel"]  # inventory only answers commands now
     topology = tomllib.loads((inventory / "topology.toml").read_text())
     assert topology["default_service"] == "inventory"
     assert topology["services"]["monolith"]["subscribers"] == {
-        "orders.confirm_on_stock_reserved": "inventory.StockReservedV1",
-        "orders.reject_on_stock_reservation_failed": "inventory.StockReservationFailedV1",
+        "orders.saga_stock_reserved": "inventory.StockReservedV1",
+        "orders.saga_stock_refused": "inventory.StockReservationFailedV1",
+        "orders.saga_stock_released": "inventory.StockReleasedV1",
     }
     assert (inventory / "requirements.lock").read_bytes() == (project / "requirements.lock").read_bytes()
     assert tomllib.loads((inventory / "pyproject.toml").read_text())["project"]["name"] == "inventory-service"
@@ -162,5 +172,7 @@ def test_a_standalone_service_installs_and_passes_its_own_tests_in_a_fresh_virtu
     routed = run(python, "-c", ROUTING_PROGRAM, cwd=inventory, VAR_DIR=var, PYTHONPATH=str(inventory))
     assert routed.returncode == 0, routed.stderr
     facts = json.loads(routed.stdout.strip().splitlines()[-1])
-    assert facts["sent"] == [["orders.confirm_on_stock_reserved", "orders"]]
-    assert "RemoteContract" in facts["orders_binding"]
+    assert facts["sent"] == [["orders.saga_stock_reserved", "orders"]]
+    bound = run(python, "-c", BINDING_PROGRAM, cwd=orders, VAR_DIR=str(orders / "var"), PYTHONPATH=str(orders))
+    assert bound.returncode == 0, bound.stderr
+    assert "RemoteContract" in json.loads(bound.stdout.strip().splitlines()[-1])["inventory_binding"]

@@ -1,4 +1,5 @@
-"""`manage.py relay`: the long-running process that delivers committed outbox rows.
+"""`manage.py relay`: the long-running process that delivers committed outbox rows, and runs the
+hosted modules' periodic jobs (saga deadlines, queued payments) in a second thread.
 
 Woken by PostgreSQL NOTIFY when the databases are on PostgreSQL, polling every
 EVENTS_POLL_INTERVAL seconds otherwise (and always, as the safety net). SIGTERM or Ctrl-C
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="run one pass over every outbox and exit")
+        parser.add_argument("--no-jobs", action="store_true", help="deliver events only; run no periodic jobs")
 
     def handle(self, *args: Any, **options: Any) -> None:
         loop = runtime().loop
@@ -35,5 +37,9 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, stop)
         self.stdout.write(f"relay: delivering from {', '.join(runtime().aliases)}")
+        jobs = None if options["no_jobs"] else runtime().jobs.start_thread()
         loop.run(wait=listen(runtime().aliases, interrupt=[stop_requested]))
+        if jobs is not None:
+            runtime().jobs.stop()
+            jobs.join(timeout=10)
         self.stdout.write("relay: stopped")

@@ -5,8 +5,6 @@ import uuid
 import django.db.models.deletion
 from django.db import migrations, models
 
-import modules.orders.domain
-
 
 class Migration(migrations.Migration):
     initial = True
@@ -26,7 +24,7 @@ class Migration(migrations.Migration):
                     "status",
                     models.CharField(
                         choices=[("PLACED", "PLACED"), ("CONFIRMED", "CONFIRMED"), ("REJECTED", "REJECTED")],
-                        default=modules.orders.domain.OrderStatus["PLACED"],
+                        default="PLACED",
                         max_length=16,
                     ),
                 ),

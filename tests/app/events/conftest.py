@@ -55,4 +55,4 @@ def world() -> World:
 
 
 def reserved() -> StockReservedV1:
-    return StockReservedV1(order_id=uuid.uuid4())
+    return StockReservedV1(order_id=uuid.uuid4(), command_id=uuid.uuid4())

@@ -26,7 +26,7 @@ def test_publish_writes_the_envelope_to_the_publishers_outbox(world) -> None:
         "/modules/inventory",
         str(event.order_id),
     )
-    assert row.data == {"order_id": str(event.order_id)}
+    assert row.data == {"order_id": str(event.order_id), "command_id": str(event.command_id)}
     assert row.id.version == 7
     assert set(row.headers) - {"traceparent", "tracestate"} == {"correlation_id"}  # + the publish span
     assert not OutboxEvent.objects.using("orders").exists()

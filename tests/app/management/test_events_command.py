@@ -72,7 +72,8 @@ def test_dead_letters_can_be_listed_inspected_and_replayed_once_the_cause_is_fix
 def test_a_range_replay_resends_but_nothing_happens_twice(order_with_mail_down, mailoutbox) -> None:
     reserved_before = InboxEntry.objects.using("inventory").get().processed_at
     output = run("replay", "--since", (timezone.now() - timedelta(hours=1)).isoformat())
-    assert "orders: 3 deliveries requeued" in output  # OrderPlaced x2 subscribers, OrderConfirmed x1
+    # one subscriber each: OrderPlaced, ReserveStock, AuthorizePayment, OrderConfirmed, CapturePayment
+    assert "orders: 5 deliveries requeued" in output
     from app.bootstrap import runtime
 
     runtime().loop.run_pass()
@@ -84,10 +85,10 @@ def test_purge_keeps_recent_and_undelivered_rows_and_dead_letters(order_with_mai
     OutboxEvent.objects.using("orders").update(time=timezone.now() - timedelta(days=30))
     OutboxDelivery.objects.using("orders").filter(subscriber="notifications.order_received").update(delivered_at=None)
     output = run("purge", "--older-than-days", "7")
-    assert "orders: purged 2 outbox rows" in output  # OrderConfirmedV1 and its one delivery
+    assert "orders: purged 8 outbox rows" in output  # every message but OrderPlacedV1, each with its delivery
     assert OutboxEvent.objects.using("orders").get().type == "orders.OrderPlacedV1"  # still undelivered
     OutboxDelivery.objects.using("orders").update(delivered_at=timezone.now())
-    assert "orders: purged 3 outbox rows" in run("purge", "--older-than-days", "7")  # OrderPlacedV1 + 2 deliveries
+    assert "orders: purged 2 outbox rows" in run("purge", "--older-than-days", "7")  # OrderPlacedV1 + its delivery
     assert DeadLetter.objects.using("notifications").count() == 2
 
 

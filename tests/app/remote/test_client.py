@@ -12,6 +12,7 @@ import pytest
 import stamina
 
 from app import propagation
+from app.observability.logging import log_context
 from app.remote.client import TRANSIENT, RemoteContract
 from app.resilience import Policy, Target
 from contracts.inventory.dto import ProductPrice
@@ -99,6 +100,16 @@ def test_the_context_of_the_caller_travels_as_headers(monkeypatch) -> None:
     headers = provider.requests[0].headers
     assert headers["traceparent"] == "00-abc-def-01"
     assert headers["Authorization"] == "Bearer s3cret"  # the service's credentials, never the user's
+
+
+def test_every_header_has_a_name_servers_pass_on_the_correlation_id_included() -> None:
+    """gunicorn (and nginx by default) drop header names with an underscore."""
+    provider = answering(result=[])
+    with log_context(request_id="req-9", correlation_id="journey-9"):
+        client(provider).get_prices(skus=())
+    headers = provider.requests[0].headers
+    assert (headers["x-request-id"], headers["x-correlation-id"]) == ("req-9", "journey-9")
+    assert [name for name in headers if "_" in name] == []
 
 
 def test_a_domain_error_is_raised_as_itself_and_is_an_answer_not_a_failure() -> None:

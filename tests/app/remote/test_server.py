@@ -148,3 +148,24 @@ def test_the_callers_context_is_restored_around_the_facade_call(api, inventory, 
     api.post("/inventory/get_prices", json={"kwargs": {"skus": []}}, headers={**TOKEN, "traceparent": "00-abc-01"})
     assert inventory.calls[0]["trace"] == "00-abc-01"
     assert TRACE.get() is None
+
+
+class Correlation:
+    """Sees the carrier's ``correlation_id``, as the log context propagator does."""
+
+    def capture(self) -> dict[str, str]:
+        return {}
+
+    @contextmanager
+    def restore(self, headers: Mapping[str, str]) -> Iterator[None]:
+        reset = TRACE.set(headers.get("correlation_id"))
+        try:
+            yield
+        finally:
+            TRACE.reset(reset)
+
+
+def test_the_correlation_id_sent_as_an_http_header_reaches_the_propagators(api, inventory, monkeypatch) -> None:
+    monkeypatch.setattr(propagation, "_propagators", [Correlation()])
+    api.post("/inventory/get_prices", json={"kwargs": {"skus": []}}, headers={**TOKEN, "X-Correlation-ID": "j-7"})
+    assert inventory.calls[0]["trace"] == "j-7"
