@@ -2,8 +2,9 @@
 
 When PostgreSQL (or the redis-server binary) is unavailable the tier is skipped with the reason,
 except under CI=true where an unavailable service is a failure: CI must never go green by
-skipping the real thing. Process helpers live in ``processes.py``, the event fault tests' shop
-in ``shop.py``.
+skipping the real thing. Process helpers live in ``processes.py``, the fake payment provider
+process in ``provider.py``, stock and money reconciliation in ``reconcile.py``, the shop of the
+event fault and saga tests in ``shop.py``.
 """
 
 import os
@@ -13,12 +14,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from tests.integration.processes import ROOT, Processes, RedisServer, drop_databases, redis_binary_path, require
 from tests.integration.processes import gunicorn as start_gunicorn
+from tests.integration.provider import PaymentProvider, start_provider
 from tests.integration.shop import Shop, ShopTemplate, deploy_shop, shop_template
 
 __all__ = ["ROOT", "drop_databases", "require"]  # imported from here by other integration tests
@@ -40,7 +43,12 @@ class Deployment:
     """One checkout deployed against its own set of PostgreSQL databases."""
 
     env: dict[str, str]
+    server: str
     database: str
+
+    def rows(self, module: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with psycopg.connect(f"{self.server}/{self.database}_{module}", autocommit=True) as connection:
+            return connection.execute(sql, params).fetchall()
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -62,7 +70,7 @@ def deployment(postgres_server: str, tmp_path: Path) -> Iterator[Deployment]:
         "VAR_DIR": str(tmp_path / "var"),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
-    yield Deployment(env=env, database=database)
+    yield Deployment(env=env, server=postgres_server, database=database)
     drop_databases(postgres_server, database)
 
 
@@ -105,6 +113,15 @@ def shop(
 
 
 @pytest.fixture
-def gunicorn(deployment: Deployment, processes: Processes) -> str:
-    """The app under gunicorn (2 sync workers) on a free loopback port; its base URL."""
+def provider_process(deployment: Deployment, processes: Processes, tmp_path: Path) -> PaymentProvider:
+    """The fake payment provider process, and the deployment pointed at it."""
+    provider = start_provider(processes, tmp_path)
+    deployment.env["PAYMENT_PROVIDER_URL"] = provider.url
+    return provider
+
+
+@pytest.fixture
+def gunicorn(deployment: Deployment, processes: Processes, provider_process: PaymentProvider) -> str:
+    """The app under gunicorn (2 sync workers) on a free loopback port, with its payment
+    provider; its base URL."""
     return start_gunicorn(processes, deployment.env)

@@ -24,6 +24,8 @@ import tomlkit
 
 from app.modules import discover_modules
 from tests.integration.processes import HOST, ROOT, Process, Processes, celery_worker, relay, wait_for
+from tests.integration.provider import PaymentProvider
+from tests.integration.reconcile import Reconciled, assert_reconciled
 
 # What a deployment of the project consists of: no .venv, var/, deploy/ or tests.
 PROJECT_PARTS = (
@@ -38,6 +40,7 @@ PROJECT_PARTS = (
 )
 MODULES = tuple(spec.name for spec in discover_modules())  # a scaffolded module is copied too
 SERVICES = ("monolith", "inventory")
+FINAL_SAGA_STATES = ("COMPLETED", "COMPENSATED")
 DEMO_USER = {"username": "demo", "password": "demo-pass-123"}
 DEMO_EMAIL = "demo@example.com"
 
@@ -56,6 +59,15 @@ FAST = {
     "EVENTS_LEASE_SECONDS": "10",
     "CELERY_TASK_TIME_LIMIT": "20",
     "CELERY_VISIBILITY_TIMEOUT": "30",  # > the task time limit and the longest retry backoff (platform.E001)
+    # Orders wait at reserve_stock for as long as inventory is down; the saga must not re-send
+    # (the test counts the commands waiting in the inventory queue) nor give up meanwhile.
+    "SAGA_STEP_TIMEOUT": "300",
+    "SAGA_SWEEP_INTERVAL": "0.5",
+    "PAYMENT_PROVIDER_TIMEOUT": "2",
+    "PAYMENTS_JOB_INTERVAL": "0.5",
+    "PAYMENTS_RETRY_INITIAL": "0.3",
+    "PAYMENTS_RETRY_MAX": "2",
+    "PAYMENTS_LEASE_SECONDS": "10",
 }
 # Nothing of the caller's environment may redirect a database, the broker, the topology, keys or knobs.
 INHERITED_NOT = (
@@ -65,6 +77,8 @@ INHERITED_NOT = (
     "EMAIL_",
     "REMOTE_",
     "REDIS_",
+    "PAYMENT",
+    "SAGA_",
     "SERVICE",
     "TOPOLOGY_FILE",
     "JWT_",
@@ -93,7 +107,7 @@ def set_service_url(topology: Path, service: str, url: str) -> None:
     topology.write_text(tomlkit.dumps(doc))
 
 
-def base_env(*, database_url: str, redis_url: str, var_dir: Path, mail_dir: Path) -> dict[str, str]:
+def base_env(*, database_url: str, redis_url: str, provider_url: str, var_dir: Path, mail_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not any(part in k for part in INHERITED_NOT)}
     return {
         **env,
@@ -102,6 +116,7 @@ def base_env(*, database_url: str, redis_url: str, var_dir: Path, mail_dir: Path
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "PAYMENT_PROVIDER_URL": provider_url,
         "VAR_DIR": str(var_dir),
         "EVENTS_TRANSPORT": "celery",
         "INTERNAL_API_TOKEN": f"e2e-{os.getpid()}-{time.time_ns()}",
@@ -150,6 +165,7 @@ class Stack:
     database: str
     processes: CopyProcesses
     ports: dict[str, int]
+    provider: PaymentProvider
     running: dict[str, ServiceProcesses] = field(default_factory=dict)
     commands_log: list[str] = field(default_factory=list)
 
@@ -256,10 +272,12 @@ class Stack:
         files = folder.glob("*.log") if folder.is_dir() else ()
         return sum(path.read_text(errors="replace").count("\nSubject: ") for path in files)
 
-    def assert_exactly_once(self, expected: Mapping[str, str]) -> None:
-        """``expected``: order id -> final status. Every order has one reservation whose status
-        matches, stock reserved equals the confirmed quantities, two emails per order and the
-        inbox handled each event once; nothing pending or dead in any outbox."""
+    def assert_exactly_once(self, expected: Mapping[str, str]) -> Reconciled:
+        """``expected``: order id -> final status (CONFIRMED, or REJECTED for lack of stock).
+        Every order has one reservation whose status matches, stock reserved equals the confirmed
+        quantities, each confirmed order's payment was authorized and captured once, two emails
+        per order and the inbox handled each event and command once; nothing pending or dead in
+        any outbox; stock and money reconcile."""
         details = self.report()
         orders = {str(i): s for i, s in self.rows("orders", "SELECT id, status FROM orders_order")}
         assert orders == dict(expected), f"orders in the database differ from those placed:\n{orders}\n{details}"
@@ -293,18 +311,26 @@ class Stack:
             s: (n, done, distinct) for m in MODULES for s, n, done, distinct in self.rows(m, f"{inbox} GROUP BY 1")
         }
         count = Counter(orders.values())
-        per_subscriber = {
-            "inventory.reserve_stock": len(orders),
+        per_subscriber = {  # the saga never had to ask a step twice here (SAGA_STEP_TIMEOUT)
             "notifications.order_received": len(orders),
-            "orders.confirm_on_stock_reserved": count["CONFIRMED"],
-            "orders.reject_on_stock_reservation_failed": count["REJECTED"],
+            "inventory.reserve_stock": len(orders),
+            "orders.saga_stock_reserved": count["CONFIRMED"],
+            "orders.saga_stock_refused": count["REJECTED"],
+            "payments.authorize": count["CONFIRMED"],
+            "orders.saga_payment_authorized": count["CONFIRMED"],
+            "payments.capture": count["CONFIRMED"],
+            "orders.saga_payment_captured": count["CONFIRMED"],
             "notifications.order_confirmed": count["CONFIRMED"],
             "notifications.order_rejected": count["REJECTED"],
         }
         for subscriber, n in per_subscriber.items():
             assert handled.get(subscriber, (0, 0, 0)) == (n, n, n), f"{subscriber}: inbox {handled.get(subscriber)}"
+        assert set(handled) <= set(per_subscriber), f"unexpected deliveries: {set(handled) - set(per_subscriber)}"
         assert self.undelivered() == dict.fromkeys(MODULES, 0), f"outboxes not drained: {self.undelivered()}"
         assert self.dead_letters() == 0, f"{self.dead_letters()} dead letters\n{details}"
+        reconciled = assert_reconciled(self.rows, self.provider, details=self.report)
+        assert reconciled.authorizations == Counter(captured=count["CONFIRMED"]), reconciled
+        return reconciled
 
 
 @dataclass
@@ -346,20 +372,28 @@ class Shopper:
         body = {"customer_email": DEMO_EMAIL, "lines": [{"sku": s, "quantity": q} for s, q in lines.items()]}
         return str(self.expect(self.post("/api/orders", body), 201)["id"])
 
+    def order(self, order_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = self.expect(self.get(f"/api/orders/{order_id}"), 200)
+        return answer
+
     def status(self, order_id: str) -> str:
-        return str(self.expect(self.get(f"/api/orders/{order_id}"), 200)["status"])
+        return str(self.order(order_id)["status"])
 
     def wait_final(self, order_ids: list[str], *, timeout: float = 30) -> dict[str, str]:
-        seen: dict[str, str] = {}
+        """Until every order's saga is final (COMPLETED or COMPENSATED); order id -> status."""
+        seen: dict[str, tuple[str, str]] = {}
 
         def final() -> bool:
-            seen.update({o: self.status(o) for o in order_ids if seen.get(o, "PLACED") == "PLACED"})
-            return all(s != "PLACED" for s in seen.values())
+            for order_id in order_ids:
+                if seen.get(order_id, ("", ""))[1] not in FINAL_SAGA_STATES:
+                    answer = self.order(order_id)
+                    seen[order_id] = (answer["status"], answer["saga"]["state"])
+            return all(state in FINAL_SAGA_STATES for _, state in seen.values())
 
-        wait_for(final, timeout=timeout, what=f"{len(order_ids)} orders to leave PLACED", details=self._stuck(seen))
-        return seen
+        wait_for(final, timeout=timeout, what=f"{len(order_ids)} sagas to end", details=self._stuck(seen))
+        return {order_id: status for order_id, (status, _) in seen.items()}
 
-    def _stuck(self, seen: dict[str, str]) -> Any:
+    def _stuck(self, seen: dict[str, tuple[str, str]]) -> Any:
         return lambda: f"statuses {seen}\nundelivered {self.stack.undelivered()}\n{self.stack.report()}"
 
     def notifications(self) -> list[dict[str, Any]]:

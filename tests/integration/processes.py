@@ -233,11 +233,15 @@ def relay(processes: Processes, env: Mapping[str, str], *, name: str = "relay", 
     return process
 
 
-def gunicorn(processes: Processes, env: Mapping[str, str], *, workers: int = 2) -> str:
-    """The app under gunicorn (sync workers) on a free loopback port; its base URL once healthy."""
+def gunicorn(processes: Processes, env: Mapping[str, str], *, workers: int = 2, threads: int = 0) -> str:
+    """The app under gunicorn on a free loopback port (sync workers, or ``threads`` threads per
+    worker with the gthread class); its base URL once healthy."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "app.wsgi", "--bind", f"{HOST}:{port}"]
-    process = processes.start("gunicorn", [*command, "--workers", str(workers), "--timeout", "30"], env=env)
+    command += ["--workers", str(workers), "--timeout", "30"]
+    if threads:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    process = processes.start("gunicorn", command, env=env)
     base = f"http://{HOST}:{port}"
     wait_for(lambda: _healthy(base, process), timeout=20, what=f"{base} healthy", details=process.tail)
     return base

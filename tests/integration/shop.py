@@ -1,9 +1,11 @@
-"""The shop deployed for event fault tests: its own PostgreSQL databases, its own Redis, real
-Celery workers and relays, and the measurements the tests assert on.
+"""The shop deployed for the event fault and saga tests: its own PostgreSQL databases, its own
+Redis, its own fake payment provider process, real Celery workers, relays and gunicorn, and the
+measurements the tests assert on.
 
-The tests count effects, never deliveries: orders confirmed, stock reserved, one reservation
-and two emails per order. Deliveries and task executions are counted too, but only to show
-that a fault really happened (a duplicate was sent, a message was redelivered).
+The tests count effects, never deliveries: orders confirmed, stock reserved, one reservation,
+one captured payment and two emails per order, stock and money reconciled (``reconcile.py``).
+Deliveries and task executions are counted too, but only to show that a fault really happened
+(a duplicate was sent, a message was redelivered).
 """
 
 import os
@@ -17,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 
@@ -28,28 +30,49 @@ from tests.integration.processes import (
     RedisServer,
     celery_worker,
     drop_databases,
+    gunicorn,
     relay,
     wait_for,
 )
+from tests.integration.provider import PaymentProvider, start_provider
+from tests.integration.reconcile import Reconciled, assert_reconciled, restless
 
-MODULES = ("inventory", "notifications", "orders")
+MODULES = ("inventory", "notifications", "orders", "payments")
 QUEUES = MODULES  # a subscriber's queue is its module's name
-# What one confirmed order is delivered to: (subscriber, the event it consumes).
+# What one confirmed order's saga is delivered to, when no step had to be asked twice:
+# (subscriber, the command or event it consumes).
 SUBSCRIBERS = (
-    "inventory.reserve_stock",  # orders.OrderPlacedV1
     "notifications.order_received",  # orders.OrderPlacedV1
-    "orders.confirm_on_stock_reserved",  # inventory.StockReservedV1
+    "inventory.reserve_stock",  # inventory.ReserveStockV1, sent by the saga
+    "orders.saga_stock_reserved",  # inventory.StockReservedV1
+    "payments.authorize",  # payments.AuthorizePaymentV1
+    "orders.saga_payment_authorized",  # payments.PaymentAuthorizedV1
     "notifications.order_confirmed",  # orders.OrderConfirmedV1
+    "payments.capture",  # payments.CapturePaymentV1
+    "orders.saga_payment_captured",  # payments.PaymentCapturedV1
 )
 HOLD_SKU = "FT-HOLD"  # a product only the "held" order uses, so a test can lock just its row
 BIG_STOCK = 1_000_000
 
-# Knobs that make recovery take seconds instead of minutes; each test adds its own.
+# Knobs that make recovery take seconds instead of minutes; each test adds its own. The saga
+# never re-sends a step here (SAGA_STEP_TIMEOUT): the event fault tests count deliveries, and a
+# re-sent command would be one more. The saga tests (test_order_saga.py) shorten it.
 FAST = {
     "EVENTS_POLL_INTERVAL": "0.5",
     "EVENTS_RETRY_BACKOFF": "0.2",
     "EVENTS_RETRY_BACKOFF_MAX": "2",
     "EVENTS_LEASE_SECONDS": "30",
+    "SAGA_STEP_TIMEOUT": "600",
+    "SAGA_SWEEP_INTERVAL": "0.5",
+    "PAYMENT_PROVIDER_TIMEOUT": "2",
+    "PAYMENT_PROVIDER_ATTEMPTS": "2",
+    "PAYMENT_PROVIDER_BREAKER_FAILURES": "3",
+    "PAYMENT_PROVIDER_BREAKER_RESET": "2",
+    "PAYMENTS_JOB_INTERVAL": "0.3",
+    "PAYMENTS_RETRY_INITIAL": "0.3",
+    "PAYMENTS_RETRY_MAX": "1.5",
+    "PAYMENTS_LEASE_SECONDS": "8",  # > one whole provider call: timeout x attempts + backoff
+    "PAYMENTS_VOID_RECHECK_AFTER": "1",
 }
 
 # Fault-injection instrument, installed in every module database: one row per claim of a
@@ -100,11 +123,15 @@ print("placed", {count})
 _TASK_RESULT = re.compile(r"Task events\.deliver\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: '(\w+)'")
 
 
+NOT_FINAL = ("PENDING", "PAYMENT_QUEUED")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Where a run stands, read straight from the databases."""
 
     orders: Counter[str]  # status -> count
+    sagas_running: int  # RUNNING or COMPENSATING
     notifications: int
     pending: int  # deliveries not yet recorded as delivered, every database
     unexpanded: int  # outbox events no relay has expanded yet
@@ -113,7 +140,8 @@ class Snapshot:
     def settled(self, expected_orders: int) -> bool:
         return (
             sum(self.orders.values()) == expected_orders
-            and self.orders["PLACED"] == 0
+            and not any(self.orders[status] for status in NOT_FINAL)
+            and self.sagas_running == 0
             and self.notifications == 2 * expected_orders
             and self.pending == 0
             and self.unexpanded == 0
@@ -127,6 +155,7 @@ class Shop:
     env: dict[str, str]
     processes: Processes
     redis: RedisServer
+    provider: PaymentProvider
     tmp: Path
 
     # Databases
@@ -167,7 +196,14 @@ class Shop:
         return celery_worker(self.processes, settings, name=name, queues=queues, concurrency=concurrency, wait=wait)
 
     def relay(self, name: str = "relay", *, wait: bool = True, env: Mapping[str, str] | None = None) -> Process:
+        """``manage.py relay``: it delivers events and also runs the periodic jobs (saga
+        deadlines, queued payments) unless ``--no-jobs``."""
         return relay(self.processes, {**self.env, **(env or {})}, name=name, wait=wait)
+
+    def web(self, *, workers: int = 2, threads: int = 0) -> str:
+        """gunicorn as production runs it: no relay or jobs thread inside (the relay process has
+        them). Its base URL once healthy."""
+        return gunicorn(self.processes, {**self.env, "EVENTS_RELAY_IN_WEB": "0"}, workers=workers, threads=threads)
 
     def place_orders(self, count: int, *, start: int = 0, together: bool = False) -> None:
         self.shell(PLACE.format(start=start, count=count, hold=-1, hold_sku=HOLD_SKU, together=together))
@@ -181,8 +217,10 @@ class Shop:
     # Measurements
 
     def snapshot(self) -> Snapshot:
+        running = "SELECT count(*) FROM orders_ordersaga WHERE state IN ('RUNNING', 'COMPENSATING')"
         return Snapshot(
             orders=Counter(dict(self.rows("orders", "SELECT status, count(*) FROM orders_order GROUP BY status"))),
+            sagas_running=int(self.value("orders", running)),
             notifications=int(self.value("notifications", "SELECT count(*) FROM notifications_notification")),
             pending=self.total("SELECT count(*) FROM events_outboxdelivery WHERE delivered_at IS NULL"),
             unexpanded=self.total("SELECT count(*) FROM events_outboxevent WHERE expanded_at IS NULL"),
@@ -196,6 +234,30 @@ class Shop:
             what=f"{expected_orders} orders to settle",
             details=self.diagnostics,
         )
+
+    def broker_backlog(self) -> dict[str, int]:
+        """Messages in Redis: waiting in a queue (every list key), or taken and not yet acked."""
+        client = self.redis.client()
+        waiting = {key.decode(): cast(int, client.llen(key)) for key in client.scan_iter(_type="list")}
+        return {k: n for k, n in {**waiting, "unacked": cast(int, client.hlen("unacked"))}.items() if n}
+
+    def under_way(self) -> dict[str, int]:
+        """What still has to happen, in the databases and in the broker (empty at rest)."""
+        return {**restless(self.rows), **{f"redis: {key}": n for key, n in self.broker_backlog().items()}}
+
+    def wait_at_rest(self, *, timeout: float = 90) -> None:
+        """Until every saga is final and nothing is under way anywhere: no delivery, message,
+        inbox entry or payment operation left (see ``reconcile.restless``), not even a duplicate
+        still queued in Redis."""
+        wait_for(
+            lambda: not self.under_way(),
+            timeout=timeout,
+            what="the deployment to come to rest",
+            details=lambda: f"under way: {self.under_way()}\n{self.diagnostics()}",
+        )
+
+    def reconcile(self) -> Reconciled:
+        return assert_reconciled(self.rows, self.provider, details=self.diagnostics)
 
     def diagnostics(self) -> str:
         return f"{self.snapshot()}\n{self.processes.report()}"
@@ -237,8 +299,9 @@ class Shop:
         }
 
     def assert_effects_exactly_once(self, expected_orders: int) -> None:
-        """Every order confirmed once, its stock reserved once, its two emails sent once, and
-        nothing left pending or dead in any outbox."""
+        """Every order confirmed once, its stock reserved once, its payment authorized and
+        captured once, its two emails sent once, stock and money reconciled, and nothing left
+        pending or dead in any outbox."""
         details = self.diagnostics()
         orders = dict(self.rows("orders", "SELECT id, status FROM orders_order"))
         assert len(orders) == expected_orders, details
@@ -268,6 +331,12 @@ class Shop:
         for database, status in self.events_status().items():
             assert (status["new"], status["pending"], status["dead"]) == (0, 0, 0), f"{database}: {status}"
 
+        payments = self.rows("payments", "SELECT order_id, status FROM payments_payment")
+        assert len(payments) == expected_orders, f"{len(payments)} payments for {expected_orders} orders"
+        assert dict(payments) == dict.fromkeys(orders, "CAPTURED"), Counter(status for _, status in payments)
+        reconciled = self.reconcile()
+        assert reconciled.authorizations == Counter(captured=expected_orders), reconciled
+
     def inbox(self) -> dict[str, tuple[int, int]]:
         """subscriber -> (inbox entries, processed entries), over every module database."""
         sql = "SELECT subscriber, count(*), count(processed_at) FROM events_inboxentry GROUP BY subscriber"
@@ -284,8 +353,9 @@ def manage(env: Mapping[str, str], *args: str) -> str:
 
 
 def shop_env(*, server: str, database: str, redis_url: str, tmp: Path) -> dict[str, str]:
-    # Nothing of the caller's shell may redirect a database, a broker, a topology or an event knob.
-    inherited = ("_DATABASE_URL", "EVENTS_", "CELERY_", "EMAIL_", "SERVICE", "TOPOLOGY_FILE")
+    # Nothing of the caller's shell may redirect a database, a broker, a topology, the payment
+    # provider, or an event, saga or payment knob.
+    inherited = ("_DATABASE_URL", "EVENTS_", "CELERY_", "EMAIL_", "SERVICE", "TOPOLOGY_FILE", "PAYMENT", "SAGA_")
     env = {k: v for k, v in os.environ.items() if not any(part in k for part in inherited)}
     return {
         **env,
@@ -336,13 +406,16 @@ def shop_template(*, server: str, tmp: Path) -> Iterator[ShopTemplate]:
 
 @contextmanager
 def deploy_shop(*, template: ShopTemplate, processes: Processes, redis: RedisServer, tmp: Path) -> Iterator[Shop]:
-    """The shop on its own copy of the template databases, Redis up, no worker or relay yet.
-    On the way out every process is stopped, then the databases are dropped."""
+    """The shop on its own copy of the template databases, Redis and the payment provider up, no
+    worker, relay or web yet. On the way out every process is stopped, then the databases are
+    dropped."""
     database = f"mm_ft_{uuid.uuid4().hex[:8]}"
     env = shop_env(server=template.server, database=database, redis_url=redis.url(), tmp=tmp)
     try:
+        provider = start_provider(processes, tmp)
+        env["PAYMENT_PROVIDER_URL"] = provider.url
         template.copy_to(database)
-        yield Shop(template.server, database, env, processes, redis, tmp)
+        yield Shop(template.server, database, env, processes, redis, provider, tmp)
     finally:
         processes.stop_all()  # before dropping the databases they are connected to
         drop_databases(template.server, database)

@@ -1,9 +1,11 @@
 """Fault tests of the durable event system with real components (issue 3, DESIGN.md section 5).
 
 PostgreSQL databases of their own, a redis-server of their own, real ``celery -A app worker``
-processes on the Celery transport and real ``manage.py relay`` processes, all on loopback. Each
+processes on the Celery transport, real ``manage.py relay`` processes (which also run the saga's
+deadlines and the queued payments) and a fake payment provider process, all on loopback. Each
 test injects one fault and then counts EFFECTS (orders confirmed, stock reserved, reservations,
-emails), never deliveries: at-least-once delivery plus the inbox must add up to exactly once.
+payments authorized and captured at the provider, emails), never deliveries: at-least-once
+delivery plus the inbox must add up to exactly once, and stock and money must reconcile.
 
 How faults are placed exactly where they must hit, without touching the application:
 - a row lock held by the test (``SELECT ... FOR UPDATE`` on a product only one order uses) parks
@@ -31,7 +33,8 @@ from tests.integration.shop import HOLD_SKU, SUBSCRIBERS, Shop
 
 pytestmark = pytest.mark.integration
 
-ORDERS = 100  # a run of a few hundred events: 5 events and 4 deliveries per order
+ORDERS = 100  # a run of several hundred messages: 8 events and commands, and 8 deliveries, per order
+REST = ("orders", "notifications", "payments")  # every queue but inventory's
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -69,13 +72,14 @@ def terminate_backend(shop: Shop, module: str, pid: int) -> None:
     shop.rows(module, "SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def inbox_attempts(shop: Shop, subscriber: str, *, order_sku: str) -> tuple[int, bool]:
-    """(attempts, processed) of ``subscriber``'s inbox entry for the order that has ``order_sku``."""
+def inbox_attempts(shop: Shop, subscriber: str, *, order_sku: str, message: str) -> tuple[int, bool]:
+    """(attempts, processed) of ``subscriber``'s inbox entry for the ``message`` (an event or
+    command type the orders database sends) of the order that has ``order_sku``."""
     order = shop.value("orders", "SELECT order_id FROM orders_orderline WHERE sku = %s", (order_sku,))
     event = shop.value(
         "orders",
-        "SELECT id FROM events_outboxevent WHERE type = 'orders.OrderPlacedV1' AND data->>'order_id' = %s",
-        (str(order),),
+        "SELECT id FROM events_outboxevent WHERE type = %s AND data->>'order_id' = %s",
+        (message, str(order)),
     )
     module = subscriber.split(".")[0]
     sql = "SELECT attempts, processed_at IS NOT NULL FROM events_inboxentry WHERE subscriber = %s AND event_id = %s"
@@ -186,7 +190,7 @@ def test_rollback_after_publish_delivers_nothing(shop: Shop) -> None:
             "notifications", "SELECT 1 FROM notifications_notification WHERE reference LIKE %s", (f"%{ghost}",)
         )
     shop.assert_effects_exactly_once(1)
-    assert shop.task_outcomes() == Counter(done=4), shop.diagnostics()
+    assert shop.task_outcomes() == Counter(done=len(SUBSCRIBERS)), shop.diagnostics()
 
 
 # --- 2. a worker killed while handling ----------------------------------------------------------------
@@ -211,14 +215,15 @@ CRASH = {"CELERY_VISIBILITY_TIMEOUT": "8", "CELERY_TASK_TIME_LIMIT": "6", "EVENT
 
 def test_worker_killed_while_handling_effects_happen_exactly_once(shop: Shop) -> None:
     shop.env.update(CRASH)  # visibility 8s > time limit 6s and backoff 2s (check platform.E001)
-    rest = shop.worker("worker-rest", ("orders", "notifications"), concurrency=2, wait=False)
+    rest = shop.worker("worker-rest", REST, concurrency=2, wait=False)
     inventory = shop.worker("worker-inventory", ("inventory",), wait=False)
     shop.relay(wait=False)
     shop.processes.wait_ready()
 
     with row_lock(shop, HOLD_SKU) as holder:
         shop.start_placing(ORDERS, hold=ORDERS // 3)
-        # Meanwhile, SIGKILL the other worker's busy pool children now and then.
+        # Meanwhile, SIGKILL the other worker's busy pool children now and then (a payment's
+        # provider call may die with one: its lease runs out and the relay's job redoes it).
         assert kill_pool_children(rest, times=3, every=0.7) >= 3
 
         # Attempt 1, parked in the held order's handler: kill the pool child.
@@ -238,7 +243,8 @@ def test_worker_killed_while_handling_effects_happen_exactly_once(shop: Shop) ->
 
     shop.wait_settled(ORDERS)
     shop.assert_effects_exactly_once(ORDERS)
-    assert inbox_attempts(shop, "inventory.reserve_stock", order_sku=HOLD_SKU) == (3, True), shop.diagnostics()
+    held = inbox_attempts(shop, "inventory.reserve_stock", order_sku=HOLD_SKU, message="inventory.ReserveStockV1")
+    assert held == (3, True), shop.diagnostics()
     assert "WorkerLostError" in inventory.log(), "the parent did not see its pool child die mid-task"
 
 
@@ -249,17 +255,17 @@ BATCH = 40
 
 def test_redis_restart_loses_nothing_after_relay_retries_and_replay(shop: Shop) -> None:
     since = now_iso()
-    shop.worker("worker-rest", ("orders", "notifications"), concurrency=2, wait=False)
+    shop.worker("worker-rest", REST, concurrency=2, wait=False)
     shop.relay(wait=False)
     shop.processes.wait_ready()
 
-    # Batch A: no inventory worker yet, so its OrderPlaced messages wait in Redis.
+    # Batch A: no inventory worker yet, so its ReserveStock commands wait in Redis.
     shop.place_orders(BATCH)
     queued = shop.redis.client()
     wait_for(lambda: queued.llen("inventory") == BATCH, timeout=60, what="batch A queued", details=shop.diagnostics)
 
     shop.redis.kill()  # the server keeps nothing on disk: batch A's messages are gone
-    shop.place_orders(BATCH, start=BATCH, together=True)  # batch B, published while Redis is down
+    shop.place_orders(BATCH, start=BATCH, together=True)  # batch B, written while Redis is down
     # One relay pass claims all of batch B and must give up on it within about one connection
     # timeout (~6s): trying every delivery against the dead broker would take 6s each.
     failing = "SELECT count(*) FROM events_outboxdelivery WHERE delivered_at IS NULL AND last_error <> ''"
@@ -272,9 +278,10 @@ def test_redis_restart_loses_nothing_after_relay_retries_and_replay(shop: Shop) 
 
     shop.redis.start()
     shop.worker("worker-inventory", ("inventory",))
-    # The relay's retries deliver batch B; batch A stays placed: Redis lost it after it was sent.
+    # The relay's retries deliver batch B; batch A stays PENDING (its saga waits at reserve_stock
+    # and never re-sends here: SAGA_STEP_TIMEOUT is long): Redis lost it after it was sent.
     wait_for(
-        lambda: shop.snapshot().orders == Counter(CONFIRMED=BATCH, PLACED=BATCH) and shop.snapshot().pending == 0,
+        lambda: shop.snapshot().orders == Counter(CONFIRMED=BATCH, PENDING=BATCH) and shop.snapshot().pending == 0,
         timeout=90,
         what="batch B confirmed by the relay's retries",
         details=shop.diagnostics,
@@ -305,9 +312,10 @@ UNPARK_RECORDING = "DROP TRIGGER fault_park_recording ON events_outboxdelivery; 
 
 def test_relay_killed_between_send_and_record_duplicates_are_absorbed(shop: Shop) -> None:
     shop.env["EVENTS_LEASE_SECONDS"] = "3"  # the next relay re-claims the dead one's batch soon
-    shop.worker("worker-rest", ("orders", "notifications"), concurrency=2, wait=False)
+    shop.worker("worker-rest", REST, concurrency=2, wait=False)
     shop.worker("worker-inventory", ("inventory",), wait=False)
-    shop.place_orders(BATCH)  # no relay yet: one batch of 2 x BATCH OrderPlaced deliveries waits
+    # No relay yet: one batch of 2 x BATCH deliveries waits (OrderPlaced and ReserveStock per order).
+    shop.place_orders(BATCH)
 
     with psycopg.connect(shop.dsn("orders"), autocommit=True) as gate:
         gate.execute(PARK_RECORDING)
@@ -351,7 +359,7 @@ DEAD_LETTER_ID = re.compile(r"^(notifications:\d+)\s.*attempts=(\d+)\s+(.*)$", r
 
 def test_poison_message_is_dead_lettered_then_replayed_once_fixed(shop: Shop) -> None:
     shop.env["EVENTS_MAX_ATTEMPTS"] = str(MAX_ATTEMPTS)
-    shop.worker("worker-inventory-orders", ("inventory", "orders"), wait=False)
+    shop.worker("worker-inventory-orders-payments", ("inventory", "orders", "payments"), wait=False)
     smtp_down = {  # nothing listens on that port: every email fails, so every notification is poison
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
@@ -395,7 +403,7 @@ def test_poison_message_is_dead_lettered_then_replayed_once_fixed(shop: Shop) ->
 
 
 def test_two_relays_running_concurrently_apply_every_effect_once(shop: Shop) -> None:
-    shop.worker("worker-rest", ("orders", "notifications"), concurrency=2, wait=False)
+    shop.worker("worker-rest", REST, concurrency=2, wait=False)
     shop.worker("worker-inventory", ("inventory",), wait=False)
     shop.relay("relay-a", wait=False)
     shop.relay("relay-b", wait=False)

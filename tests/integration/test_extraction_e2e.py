@@ -1,18 +1,22 @@
 """The extraction path end to end, with real processes (issue 4, DESIGN.md sections 4 and 7).
 
 In a throwaway copy of the project, on PostgreSQL and a redis-server of its own, everything on
-loopback ports chosen at run time:
+loopback ports chosen at run time, with a fake payment provider process (payments stays in the
+monolith; every order's saga authorizes and captures through it):
 
 1. ``scripts/extract_module.py inventory --port <p>`` (topology.toml and deploy/ of the copy);
    migrate and load the demo data of both services; start, per service, gunicorn, ``manage.py
-   relay`` and a Celery worker on the queues ``manage.py topology --queues`` names.
-2. Through the gateway (the monolith's port only): list products, log in, place orders; each is
-   CONFIRMED and its two emails recorded; an order over the stock is REJECTED.
-3. The inventory worker dies first: orders placed now wait (their OrderPlaced sits in the
-   inventory queue). Then the whole inventory service dies: the gateway answers 502, then 503 fast
+   relay`` (events and periodic jobs) and a Celery worker on the queues ``manage.py topology
+   --queues`` names.
+2. Through the gateway (the monolith's port only): list products, log in, place orders; each
+   saga completes, the order CONFIRMED and its two emails recorded; an order over the stock is
+   REJECTED.
+3. The inventory worker dies first: orders placed now wait, PENDING (the saga's ReserveStock
+   command sits in the inventory queue). Then the whole inventory service dies: the gateway answers 502, then 503 fast
    once the breaker opens; placing an order answers 503 and creates nothing.
 4. Inventory comes back: the breakers half-open and close, the waiting events are delivered, the
-   orders are CONFIRMED; every effect happened exactly once (reservations, stock, emails, inboxes).
+   orders are CONFIRMED; every effect happened exactly once (reservations, stock, payments,
+   emails, inboxes) and stock and money reconcile.
 5. ``--merge inventory``; every process stops, Redis too; the monolith alone (in-process events)
    serves the same data and the same flow.
 """
@@ -40,7 +44,9 @@ from tests.integration.extraction_support import (
     copy_project,
     set_service_url,
 )
-from tests.integration.processes import HOST, ROOT, RedisServer, free_port, wait_for
+from tests.integration.processes import HOST, ROOT, Processes, RedisServer, free_port, wait_for
+from tests.integration.provider import start_provider
+from tests.integration.reconcile import Reconciled
 
 pytestmark = pytest.mark.integration
 
@@ -95,23 +101,34 @@ class Ledger:
 
 
 @pytest.fixture
-def stack(postgres_server: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Stack]:
+def stack(postgres_server: str, redis_server: RedisServer, processes: Processes, tmp_path: Path) -> Iterator[Stack]:
     root = copy_project(tmp_path / "project")
     ports = {"monolith": free_port()}
     ports["inventory"] = next(p for p in iter(free_port, None) if p != ports["monolith"])
     set_service_url(root / "topology.toml", "monolith", f"http://{HOST}:{ports['monolith']}")
     database = f"mm_ex_{uuid.uuid4().hex[:8]}"
+    # The provider outlives the merge (the test's own Processes, not the copy's).
+    provider = start_provider(processes, tmp_path)
     env = base_env(
         database_url=f"{postgres_server}/{database}",
         redis_url=redis_server.url(),
+        provider_url=provider.url,
         var_dir=tmp_path / "var",
         mail_dir=tmp_path / "mail",
     )
-    processes = CopyProcesses(logs=tmp_path / "logs", cwd=root)
+    copy_processes = CopyProcesses(logs=tmp_path / "logs", cwd=root)
     try:
-        yield Stack(root=root, env=env, server=postgres_server, database=database, processes=processes, ports=ports)
+        yield Stack(
+            root=root,
+            env=env,
+            server=postgres_server,
+            database=database,
+            processes=copy_processes,
+            ports=ports,
+            provider=provider,
+        )
     finally:
-        processes.stop_all()  # before dropping the databases they are connected to
+        copy_processes.stop_all()  # before dropping the databases they are connected to
         drop_databases(postgres_server, database)
 
 
@@ -145,7 +162,7 @@ def test_extract_inventory_survive_its_outage_and_merge_it_back(stack: Stack, re
     stack.assert_exactly_once(ledger.status)
     timeline.mark("inventory back: waiting orders confirmed")
 
-    merged_monolith_alone(stack, ledger, initial, redis_server)
+    reconciled = merged_monolith_alone(stack, ledger, initial, redis_server)
     timeline.mark("merged back: the monolith alone")
     assert (ROOT / "topology.toml").read_text() == checkout_topology, "the test changed the checkout, not its copy"
 
@@ -153,6 +170,7 @@ def test_extract_inventory_survive_its_outage_and_merge_it_back(stack: Stack, re
     print(f"gateway while inventory was down (status, seconds): {outage}")
     print(f"gateway while inventory came back (status, seconds since it was up): {recovery}")
     print("commands:\n  " + "\n  ".join(stack.commands_log))
+    print(f"reconciled: {reconciled}")
 
 
 def extract_and_deploy(stack: Stack) -> dict[str, tuple[str, ...]]:
@@ -215,7 +233,7 @@ def place_while_inventory_worker_is_down(
         details=lambda: f"llen {queue.llen('inventory')}, keys {queue.keys()}\n{stack.report()}",
     )
     shopper.wait_notifications(2 * len(ledger.status) - len(waiting))  # "received" for the waiting ones
-    assert {shopper.status(order) for order in waiting} == {"PLACED"}
+    assert {shopper.status(order) for order in waiting} == {"PENDING"}
     return waiting
 
 
@@ -255,7 +273,7 @@ def inventory_outage(
         assert elapsed < FAST_ENOUGH, f"placing an order took {elapsed:.2f}s with inventory down"
     assert stack.value("orders", "SELECT count(*) FROM orders_order") == orders_before, "a refused order was stored"
     assert len(shopper.notifications()) == 2 * len(ledger.status) - len(waiting)
-    assert {shopper.status(order) for order in waiting} == {"PLACED"}
+    assert {shopper.status(order) for order in waiting} == {"PENDING"}
     assert redis_server.client().llen("inventory") == len(waiting)
     return answers
 
@@ -313,7 +331,9 @@ def inventory_recovery(
     return polls
 
 
-def merged_monolith_alone(stack: Stack, ledger: Ledger, initial: dict[str, int], redis_server: RedisServer) -> None:
+def merged_monolith_alone(
+    stack: Stack, ledger: Ledger, initial: dict[str, int], redis_server: RedisServer
+) -> Reconciled:
     # What the merge's next steps ask first: the relays have sent everything they hold.
     wait_for(
         lambda: set(stack.undelivered().values()) == {0},
@@ -349,5 +369,6 @@ def merged_monolith_alone(stack: Stack, ledger: Ledger, initial: dict[str, int],
     assert shopper.wait_final(placed) == {order: ledger.status[order] for order in placed}
     assert_two_emails_per_order(shopper, ledger)
     assert shopper.products() == ledger.expected_available(initial)
-    stack.assert_exactly_once(ledger.status)
+    reconciled = stack.assert_exactly_once(ledger.status)
     assert all(not p.alive() for p in stack.processes.started if p is not web), "only the monolith's web runs"
+    return reconciled

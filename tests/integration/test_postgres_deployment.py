@@ -1,12 +1,16 @@
-"""A real deployment on PostgreSQL: one database per module, served by gunicorn."""
+"""A real deployment on PostgreSQL: one database per module, served by gunicorn, paying through
+the fake payment provider process."""
 
 import httpx
 import psycopg
 import pytest
 
+from tests.integration.processes import wait_for
+from tests.integration.reconcile import assert_reconciled
+
 pytestmark = pytest.mark.integration
 
-MODULES = ("inventory", "notifications", "orders")
+MODULES = ("inventory", "notifications", "orders", "payments")
 
 
 def tables(server: str, database: str) -> set[str]:
@@ -52,16 +56,31 @@ def served(deployment, request) -> str:
     return base_url
 
 
-def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, postgres_server) -> None:
+def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, provider_process) -> None:
     with httpx.Client(base_url=served, timeout=10) as http:
         login = {"username": "demo", "password": "demo-pass-123"}  # seeded by load_demo_data
         http.headers["Authorization"] = f"Bearer {http.post('/api/auth/token', json=login).json()['access_token']}"
-        order = http.post(
+        placed = http.post(
             "/api/orders",
             json={"customer_email": "demo@example.com", "lines": [{"sku": "KB-001", "quantity": 2}]},
-        ).json()
-        assert (order["status"], order["total"]) == ("CONFIRMED", "178.00")
-        assert http.get(f"/api/orders/{order['id']}").json()["status"] == "CONFIRMED"
+        )
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert order["total"] == "178.00"
+        wait_for(
+            lambda: http.get(f"/api/orders/{order['id']}").json()["saga"]["state"] == "COMPLETED",
+            timeout=20,
+            what="the order's saga to complete",
+            details=lambda: http.get(f"/api/orders/{order['id']}").text,
+        )
+        final = http.get(f"/api/orders/{order['id']}").json()
+        assert final["status"] == "CONFIRMED"
+        assert [(s["name"], s["status"]) for s in final["saga"]["steps"]] == [
+            ("reserve_stock", "SUCCEEDED"),
+            ("authorize_payment", "SUCCEEDED"),
+            ("confirm_order", "SUCCEEDED"),
+            ("capture_payment", "SUCCEEDED"),
+        ]
         sent = http.get("/api/notifications", params={"recipient": "demo@example.com"}).json()
         assert len(sent) == 2
         refused = http.post(
@@ -73,7 +92,8 @@ def test_the_order_flow_under_gunicorn_on_postgres(served, deployment, postgres_
         )
         assert refused.status_code == 422
         assert refused.json()["code"] == "unknown_sku"
-    with psycopg.connect(f"{postgres_server}/{deployment.database}_orders") as connection:
-        assert connection.execute("SELECT count(*) FROM orders_order").fetchone() == (1,)
-    with psycopg.connect(f"{postgres_server}/{deployment.database}_inventory") as connection:
-        assert connection.execute("SELECT reserved FROM inventory_product WHERE sku = 'KB-001'").fetchone() == (2,)
+    assert deployment.rows("orders", "SELECT count(*) FROM orders_order") == [(1,)]
+    assert deployment.rows("inventory", "SELECT reserved FROM inventory_product WHERE sku = 'KB-001'") == [(2,)]
+    assert deployment.rows("payments", "SELECT status FROM payments_payment") == [("CAPTURED",)]
+    assert [(a["status"], a["amount"]) for a in provider_process.authorizations()] == [("captured", "178.00")]
+    assert_reconciled(deployment.rows, provider_process)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from app.bootstrap import runtime
 from app.events import operations
+from app.events.envelope import SOURCE_PREFIX
 from app.events.subscriptions import UnknownSubscriberError
 
 HELP = """Operate the event system.
@@ -81,7 +82,8 @@ class Command(BaseCommand):
     def do_replay_dead_letter(self, id: str, **options: Any) -> None:
         alias, pk = _dead_letter_id(id)
         letter = operations.dead_letter_get(alias, pk)
-        publisher = runtime().alias_for_module(letter.event_type.split(".")[0])
+        # The module that wrote it: an event's owner, or a command's sender (the envelope's source).
+        publisher = runtime().alias_for_module(str(letter.envelope.get("source", "")).removeprefix(SOURCE_PREFIX))
         operations.dead_letter_replay(consumer_alias=alias, pk=pk, publisher_alias=publisher)
         sent = runtime().relay.drain(publisher)
         self.stdout.write(f"requeued {letter.event_type} {letter.event_id} for {letter.subscriber}; relay sent {sent}")

@@ -105,3 +105,31 @@ def test_purge_keeps_recent_and_undelivered_rows_and_dead_letters(order_with_mai
 def test_bad_requests_fail_with_a_one_line_reason(args, message) -> None:
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_a_dead_lettered_command_is_replayed_from_its_senders_outbox(monkeypatch, settings, mailoutbox) -> None:
+    settings.EVENTS_MAX_ATTEMPTS = 1
+    from app.bootstrap import bootstrap
+
+    bootstrap()
+    inventory_services.product_ensure(sku="KB", name="Keyboard", unit_price=Decimal("10.00"), on_hand=5)
+
+    def inventory_down(**kwargs: object) -> None:
+        raise ConnectionError("inventory is down")
+
+    monkeypatch.setattr(inventory_services, "stock_reserve", inventory_down)
+    order = order_services.order_place(
+        customer_email="ann@example.com", lines=(order_services.LineRequest(sku="KB", quantity=1),)
+    )
+    monkeypatch.undo()
+    [letter] = DeadLetter.objects.using("inventory").all()
+    assert (letter.subscriber, letter.envelope["source"]) == ("inventory.reserve_stock", "/modules/orders")
+
+    assert "relay sent 1" in run("replay-dead-letter", f"inventory:{letter.pk}")
+
+    assert OutboxDelivery.objects.using("orders").get(subscriber="inventory.reserve_stock").delivered_at is not None
+    assert not OutboxEvent.objects.using("inventory").filter(id=letter.event_id).exists()  # not the owner's outbox
+    from modules.orders.models import Order
+
+    assert Order.objects.get(id=order.id).status == "CONFIRMED"
+    bootstrap()
