@@ -225,8 +225,12 @@ def _remote_policy() -> Policy:
 
 
 def _wakers(relay: Relay, loop: RelayLoop) -> list:  # type: ignore[type-arg]
-    wakers = [loop.wake, notify_committed]
-    return [InlineDrainer(relay), *wakers] if settings.EVENTS_RELAY_INLINE else wakers
+    """Inline, the committing thread delivers (an order is confirmed before its POST answers), so
+    the web process's relay thread is not woken to race it for the same rows: it stays the
+    polling safety net. Otherwise the relay thread is woken; other processes by NOTIFY."""
+    if settings.EVENTS_RELAY_INLINE:
+        return [InlineDrainer(relay), notify_committed]
+    return [loop.wake, notify_committed]
 
 
 def _event_classes(modules: tuple[ModuleSpec, ...]) -> list[type[Event]]:
