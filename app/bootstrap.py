@@ -104,10 +104,11 @@ def build_runtime(topology: Topology, every_module: tuple[ModuleSpec, ...]) -> R
         [*(s for spec in every_module for s in spec.subscriptions()), *_declared_subscriptions(topology, event_classes)]
     )
     consumer = Consumer(alias_for_module=aliases.__getitem__, max_attempts=settings.EVENTS_MAX_ATTEMPTS)
+    event_types = EventTypes(event_classes)
     relay = Relay(
         subscriptions=subscriptions,
-        event_types=EventTypes(event_classes),
-        transport=ObservedTransport(_transport(topology, consumer)),
+        event_types=event_types,
+        transport=_transport(topology, InProcessTransport(consumer, event_types)),
         policy=_policy(),
     )
     loop = RelayLoop(relay=relay, aliases=tuple(aliases.values()), poll_interval=settings.EVENTS_POLL_INTERVAL)
@@ -195,15 +196,17 @@ def _implementation(current: Runtime, spec: ModuleSpec) -> Any:
     )
 
 
-def _transport(topology: Topology, consumer: Consumer) -> Transport:
+def _transport(topology: Topology, in_process: InProcessTransport) -> Transport:
+    """In-process deliveries have their consumer's span; those through Celery a relay span too."""
     if settings.EVENTS_TRANSPORT not in ("inprocess", "celery"):
         raise ValueError(f"EVENTS_TRANSPORT must be 'inprocess' or 'celery', not {settings.EVENTS_TRANSPORT!r}")
-    local = InProcessTransport(consumer) if settings.EVENTS_TRANSPORT == "inprocess" else None
+    local = in_process if settings.EVENTS_TRANSPORT == "inprocess" else None
     declared = (subscriber.split(".", 1)[0] for service in topology.services for subscriber, _ in service.subscribers)
     remote_modules = (*topology.remote_modules(), *declared)
     if local is not None and not remote_modules:
         return local
-    return TopologyTransport(local=local, remote=CeleryTransport(), remote_modules=frozenset(remote_modules))
+    remote = ObservedTransport(CeleryTransport())
+    return TopologyTransport(local=local, remote=remote, remote_modules=frozenset(remote_modules))
 
 
 def _policy() -> RelayPolicy:

@@ -2,10 +2,10 @@
 
 Each operation is one ``transaction.atomic(using="orders")`` (the scratch copy of the orders
 database) with one INSERT into a table of the benchmark's own. The measured variant also
-publishes an event, wired as ``app.bootstrap`` wires the in-process default, the tracing wrapper
-of the transport included: ``publish`` writes an outbox row, and after the commit the inline
-relay claims it, hands it to the consumer (the attempt counted, then inbox mark + handler in a
-transaction) and records the delivery.
+publishes an event, wired as ``app.bootstrap`` wires the in-process default (spans included:
+the publish span and the consumer's): ``publish`` writes an outbox row, and after the commit the
+inline relay claims it, hands it to the consumer (the attempt counted, then inbox mark + handler
+in a transaction) and records the delivery.
 """
 
 from time import perf_counter
@@ -21,7 +21,6 @@ from app.events.relay import Relay, RelayPolicy
 from app.events.runner import InlineDrainer
 from app.events.subscriptions import SubscriptionRegistry
 from app.events.transport import InProcessTransport
-from app.observability.events import ObservedTransport
 from benchmarks.environment import Config
 from benchmarks.events import ProbeRecordedV1
 from benchmarks.report import Figure
@@ -83,10 +82,11 @@ def _bus(subscriber: NoOpSubscriber) -> EventBus:
     subscription = Subscription(id="bench.noop", event_type=ProbeRecordedV1, handler=subscriber)
     alias_for_module = {ProbeRecordedV1.source_module(): ALIAS, subscription.module: ALIAS}.__getitem__
     consumer = Consumer(alias_for_module=alias_for_module, max_attempts=settings.EVENTS_MAX_ATTEMPTS)
+    event_types = EventTypes([ProbeRecordedV1])
     relay = Relay(
         subscriptions=SubscriptionRegistry([subscription]),
-        event_types=EventTypes([ProbeRecordedV1]),
-        transport=ObservedTransport(InProcessTransport(consumer)),
+        event_types=event_types,
+        transport=InProcessTransport(consumer, event_types),
         policy=RelayPolicy(),
     )
     return EventBus(alias_for_module=alias_for_module, wakers=[InlineDrainer(relay)])

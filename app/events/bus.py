@@ -31,6 +31,7 @@ class EventBus:
     def __init__(self, *, alias_for_module: Callable[[str], str], wakers: Sequence[Waker] = ()) -> None:
         self._alias_for_module = alias_for_module
         self._wakers = list(wakers)
+        self._after_commit: dict[str, Callable[[], None]] = {}  # alias -> its on_commit hook
 
     def add_waker(self, waker: Waker) -> None:
         """``waker(alias)`` runs after a transaction that published on ``alias`` commits."""
@@ -51,7 +52,17 @@ class EventBus:
         # A correlation id the propagators carry (the request's, or the handled event's) wins.
         headers = {**causal_headers(), **propagation.capture()}
         outbox_write(envelope=Envelope(data=message, headers=headers, origin=origin), alias=alias)
-        transaction.on_commit(partial(self._wake, alias), using=alias)
+        self._wake_after_commit(alias)
+
+    def _wake_after_commit(self, alias: str) -> None:
+        """Once per transaction, however many messages it writes: one wake-up (one NOTIFY on
+        PostgreSQL, one inline drain) covers them all. A hook registered inside a savepoint that
+        was rolled back is gone from ``run_on_commit``, so the next message registers it again."""
+        hook = self._after_commit.get(alias)
+        if hook is None:
+            hook = self._after_commit[alias] = partial(self._wake, alias)
+        if not any(entry[1] is hook for entry in connections[alias].run_on_commit):  # (savepoints, hook, robust)
+            transaction.on_commit(hook, using=alias)
 
     def _wake(self, alias: str) -> None:
         for waker in self._wakers:

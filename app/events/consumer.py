@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from app import propagation
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
-from app.events.rows import asynchronous_commit, moment, param, table
+from app.events.rows import asynchronous_commit, bookkeeping_cursor, moment, param, table
 from app.observability.events import observe_delivery
 from contracts.kernel.subscriptions import Subscription
 
@@ -51,18 +52,50 @@ class Consumer:
     max_attempts: int
 
     @observe_delivery
-    def process(self, envelope: Envelope, subscription: Subscription) -> Outcome:
+    def process(self, envelope: Envelope, subscription: Subscription, *, first: bool = False) -> Outcome:
+        """Hands ``envelope`` to ``subscription``'s handler; its effects happen once at most.
+
+        ``first``: the transport vouches that no attempt of this delivery can have started
+        before (the relay created it in this pass; the broker never delivered it before). Such
+        an attempt is counted with its outcome, in the handler's transaction (or, when the
+        handler fails, in a transaction of its own), which spares a round trip and a commit on
+        every delivery. One that dies with its process goes uncounted, but what comes back is
+        no longer first: a message that keeps killing its worker is dead-lettered after one
+        attempt more than ``max_attempts``."""
         alias = self.alias_for_module(subscription.module)
+        if first:
+            claim = partial(_insert_processed, subscription=subscription, envelope=envelope)
+            outcome = self._attempt(alias, envelope, subscription, claim=claim, counted=None)
+            if outcome is not None:  # None: the inbox knew it already (a replay, a racing duplicate)
+                return outcome
         entry = _attempt_start(alias=alias, subscription=subscription, envelope=envelope)
         if entry is None:
             return Outcome.DUPLICATE
         if entry.attempts > self.max_attempts:  # earlier attempts died without recording why
             return self._give_up(alias, entry, envelope, entry.last_error or "the handler never finished")
+        claim = partial(_mark_processed, pk=entry.pk)
+        return self._attempt(alias, envelope, subscription, claim=claim, counted=entry) or Outcome.DUPLICATE
+
+    def _attempt(
+        self,
+        alias: str,
+        envelope: Envelope,
+        subscription: Subscription,
+        *,
+        claim: Callable[[Any], bool],
+        counted: Attempt | None,
+    ) -> Outcome | None:
+        """Runs the handler; None when ``claim`` found the inbox entry taken. A failure is
+        recorded on the attempt's entry: ``counted``, or one counted now."""
         try:
-            return _handle(alias=alias, entry=entry, envelope=envelope, subscription=subscription)
+            handled = _handle(alias=alias, envelope=envelope, subscription=subscription, claim=claim)
         except Exception as error:
             logger.exception("subscriber %s failed on event %s (%s)", subscription.id, envelope.id, envelope.type)
+            entry = counted or _attempt_start(alias=alias, subscription=subscription, envelope=envelope)
+            if entry is None:  # processed meanwhile, by a duplicate
+                return Outcome.DUPLICATE
             return self._failed(alias, entry, envelope, f"{type(error).__name__}: {error}")
+        return Outcome.DONE if handled else None
 
     def _failed(self, alias: str, entry: Attempt, envelope: Envelope, error: str) -> Outcome:
         if entry.attempts >= self.max_attempts:
@@ -91,7 +124,7 @@ def _attempt_start(*, alias: str, subscription: Subscription, envelope: Envelope
 
 def _upsert_attempt(connection: Any, *, subscription: Subscription, envelope: Envelope) -> tuple[Any, ...]:
     inbox = table(connection, InboxEntry)
-    with connection.cursor() as cursor:
+    with bookkeeping_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {inbox} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
             f"{_attempt_row(connection)} "
@@ -126,20 +159,35 @@ def _is_dead(alias: str, entry: Attempt) -> bool:
     return dead.filter(replayed_at__isnull=True).exists()
 
 
-def _handle(*, alias: str, entry: Attempt, envelope: Envelope, subscription: Subscription) -> Outcome:
-    """The handler's effects and the inbox mark commit together, or not at all. Marking first
-    takes the row's lock: a concurrent duplicate waits here, then finds it processed. The event's
-    context (actor, correlation, causation) spans the commit too, so work a handler defers to
-    ``on_commit`` (an outbound call, say) still acts for, and is caused by, this event."""
+def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim: Callable[[Any], bool]) -> bool:
+    """The handler's effects and the inbox mark commit together, or not at all; False (nothing
+    done) when ``claim`` finds the entry taken. Claiming first takes the row's lock: a concurrent
+    duplicate waits here, then finds it processed. The event's context (actor, correlation,
+    causation) spans the commit too, so work a handler defers to ``on_commit`` (an outbound
+    call, say) still acts for, and is caused by, this event."""
     with handling(envelope), propagation.restored(envelope.headers), transaction.atomic(using=alias):
-        if not _mark_processed(connections[alias], pk=entry.pk):  # a concurrent duplicate won the race
-            return Outcome.DUPLICATE
+        if not claim(connections[alias]):
+            return False
         subscription.handler(envelope.data)
-    return Outcome.DONE
+    return True
+
+
+def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope) -> bool:
+    """A first attempt's inbox entry, counted and processed, in the handler's transaction;
+    False when there is one already."""
+    inbox = table(connection, InboxEntry)
+    at = moment(connection, timezone.now())
+    with bookkeeping_cursor(connection) as cursor:
+        cursor.execute(
+            f"INSERT INTO {inbox} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
+            "VALUES (%s, %s, %s, 1, %s, '', %s) ON CONFLICT (subscriber, event_id) DO NOTHING",
+            [subscription.id, param(connection, InboxEntry, "event_id", envelope.id), envelope.type, at, at],
+        )
+        return bool(cursor.rowcount)
 
 
 def _mark_processed(connection: Any, *, pk: int) -> bool:
-    with connection.cursor() as cursor:
+    with bookkeeping_cursor(connection) as cursor:
         cursor.execute(
             f"UPDATE {table(connection, InboxEntry)} SET processed_at = %s WHERE id = %s AND processed_at IS NULL",
             [moment(connection, timezone.now()), pk],

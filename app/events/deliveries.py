@@ -1,9 +1,10 @@
 """The relay's statements on the outbox tables, in SQL (see ``app.events.rows`` for why).
 
 - ``events_expand``: takes a batch of unexpanded events and marks them expanded, returning them
-  (one ``UPDATE ... RETURNING``); ``deliveries_create`` then inserts their deliveries, one
-  multi-row INSERT;
-- ``deliveries_lease``: leases a batch of due deliveries (one ``UPDATE ... RETURNING``);
+  (one ``UPDATE ... RETURNING``); ``deliveries_create`` then inserts their deliveries already
+  leased, returning them (one multi-row ``INSERT ... RETURNING``);
+- ``deliveries_lease``: leases a batch of other due deliveries: retries, expired leases,
+  replays (one ``UPDATE ... RETURNING``);
 - ``events_load``: the events of leased deliveries that the expansion did not already return;
 - ``deliveries_delivered``: records a batch as delivered (one UPDATE).
 
@@ -34,13 +35,15 @@ _DELIVERY = RowReader(OutboxDelivery, ["id", "event", "subscriber", "attempts"])
 
 @dataclass(frozen=True, kw_only=True)
 class Leased:
-    """A delivery leased by this relay, with its event in wire form."""
+    """A delivery leased by this relay, with its event in wire form; ``fresh`` when this pass
+    created it (never sent before)."""
 
     pk: int
     event_id: UUID
     subscriber: str
     attempts: int
     wire: dict[str, Any]
+    fresh: bool
 
 
 def events_expand(cursor: CursorWrapper, *, now: datetime, limit: int) -> dict[UUID, dict[str, Any]]:
@@ -59,22 +62,30 @@ def events_expand(cursor: CursorWrapper, *, now: datetime, limit: int) -> dict[U
     return _wires(connection, rows)
 
 
-def deliveries_create(cursor: CursorWrapper, *, pairs: Sequence[tuple[UUID, str]], now: datetime) -> None:
-    """One pending delivery per (event id, subscriber id); an existing one is left alone."""
+def deliveries_create(
+    cursor: CursorWrapper, *, pairs: Sequence[tuple[UUID, str]], now: datetime, until: datetime
+) -> list[tuple[int, UUID, str, int]]:
+    """One delivery per (event id, subscriber id), due at ``now`` and leased until ``until``;
+    their (pk, event id, subscriber, attempts). An existing one is left alone (and not returned:
+    ``deliveries_lease`` takes it when it is due)."""
     connection = cursor.db
     deliveries = table(connection, OutboxDelivery)
-    due = moment(connection, now)
+    due, leased_until = moment(connection, now), moment(connection, until)
+    rows: list[tuple[int, UUID, str, int]] = []
     for start in range(0, len(pairs), INSERT_CHUNK):
         chunk = pairs[start : start + INSERT_CHUNK]
-        values = ", ".join(["(%s, %s, NULL, 0, %s, NULL, '')"] * len(chunk))
+        values = ", ".join(["(%s, %s, NULL, 0, %s, %s, '')"] * len(chunk))
         params: list[Any] = []
         for event_id, subscriber in chunk:
-            params += [param(connection, OutboxEvent, "id", event_id), subscriber, due]
+            params += [param(connection, OutboxEvent, "id", event_id), subscriber, due, leased_until]
         cursor.execute(
             f"INSERT INTO {deliveries} (event_id, subscriber, delivered_at, attempts, next_attempt_at, "
-            f"claimed_until, last_error) VALUES {values} ON CONFLICT (event_id, subscriber) DO NOTHING",
+            f"claimed_until, last_error) VALUES {values} ON CONFLICT (event_id, subscriber) DO NOTHING "
+            f"RETURNING {_DELIVERY.columns}",
             params,
         )
+        rows += _deliveries(connection, cursor.fetchall())
+    return rows
 
 
 def deliveries_lease(
@@ -92,8 +103,7 @@ def deliveries_lease(
         f"RETURNING {_DELIVERY.columns}"
     )
     cursor.execute(sql, [moment(connection, until), at, at, limit])
-    rows = cursor.fetchall()
-    return sorted(tuple(_DELIVERY.read(connection, row)) for row in rows)
+    return _deliveries(connection, cursor.fetchall())
 
 
 def events_load(cursor: CursorWrapper, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
@@ -110,9 +120,11 @@ def events_load(cursor: CursorWrapper, ids: Iterable[UUID]) -> dict[UUID, dict[s
     return _wires(connection, rows)
 
 
-def leased(rows: Sequence[tuple[int, UUID, str, int]], wires: dict[UUID, dict[str, Any]]) -> list[Leased]:
+def leased(
+    rows: Sequence[tuple[int, UUID, str, int]], wires: dict[UUID, dict[str, Any]], *, fresh: bool
+) -> list[Leased]:
     return [
-        Leased(pk=pk, event_id=event_id, subscriber=subscriber, attempts=attempts, wire=wires[event_id])
+        Leased(pk=pk, event_id=event_id, subscriber=subscriber, attempts=attempts, wire=wires[event_id], fresh=fresh)
         for pk, event_id, subscriber, attempts in rows
     ]
 
@@ -129,6 +141,10 @@ def deliveries_delivered(cursor: CursorWrapper, *, pks: Sequence[int], now: date
         f"WHERE id IN ({placeholders})",
         [moment(connection, now), *pks],
     )
+
+
+def _deliveries(connection: BaseDatabaseWrapper, rows: Iterable[Sequence[Any]]) -> list[tuple[int, UUID, str, int]]:
+    return [tuple(_DELIVERY.read(connection, row)) for row in rows]
 
 
 def _wires(connection: BaseDatabaseWrapper, rows: Iterable[Sequence[Any]]) -> dict[UUID, dict[str, Any]]:

@@ -13,6 +13,8 @@ from contracts.kernel.events import Event
 
 SOURCE_PREFIX = "/modules/"
 
+Wire = dict[str, Any]  # an envelope in its CloudEvents structured form, as stored and sent
+
 
 @dataclass(frozen=True, kw_only=True)
 class Envelope:
@@ -35,7 +37,7 @@ class Envelope:
     def subject(self) -> str:
         return self.data.subject()
 
-    def to_wire(self) -> dict[str, Any]:
+    def to_wire(self) -> Wire:
         """The CloudEvents structured form (JSON-ready)."""
         return {
             "specversion": "1.0",
@@ -63,7 +65,7 @@ class EventTypes:
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
 
-    def envelope_from_wire(self, wire: dict[str, Any]) -> Envelope:
+    def envelope_from_wire(self, wire: Wire) -> Envelope:
         try:
             cls = self._by_name[wire["type"]]
         except KeyError:

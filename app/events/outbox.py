@@ -6,7 +6,7 @@ from django.db import connections
 
 from app.events.envelope import Envelope
 from app.events.models import OutboxEvent
-from app.events.rows import moment, param, table
+from app.events.rows import bookkeeping_cursor, moment, param, table
 from app.serialization import to_data
 
 
@@ -15,7 +15,7 @@ def outbox_write(*, envelope: Envelope, alias: str) -> None:
     event published, and ``QuerySet.create`` spent three times as long building the statement
     as the database spent running it (see ``app.events.rows``)."""
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with bookkeeping_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {table(connection, OutboxEvent)} (id, type, source, subject, time, data, headers) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s)",

@@ -16,6 +16,7 @@ import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Protocol
 
 from django.db import connections, transaction
@@ -31,8 +32,9 @@ from app.events.deliveries import (
     events_load,
     leased,
 )
-from app.events.envelope import Envelope, EventTypes
+from app.events.envelope import EventTypes, UnknownEventTypeError, Wire
 from app.events.models import OutboxDelivery
+from app.events.rows import bookkeeping_cursor
 from app.events.subscriptions import SubscriptionRegistry
 from contracts.kernel.subscriptions import Subscription
 
@@ -40,7 +42,9 @@ logger = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    def send(self, *, envelope: Envelope, subscription: Subscription) -> Outcome: ...
+    def send(self, *, wire: Wire, subscription: Subscription, fresh: bool) -> Outcome:
+        """``fresh``: created by this pass, so never sent before (see ``Consumer.process``)."""
+        ...
 
 
 class TransportUnavailableError(RuntimeError):
@@ -59,6 +63,12 @@ class RelayPolicy:
 
 
 @dataclass(frozen=True)
+class Claim:
+    deliveries: list[Leased]
+    more: bool  # cut short by the batch size: another pass may find more
+
+
+@dataclass(frozen=True)
 class Result:
     delivery: Leased
     outcome: Outcome | None  # None: the transport failed
@@ -73,34 +83,44 @@ class Relay:
     transport: Transport
     policy: RelayPolicy
 
-    def run_once(self, alias: str) -> int:
+    def run_once(self, alias: str, *, new_only: bool = False) -> int:
         """One claim-send-record pass over ``alias``; returns how many deliveries it sent."""
-        claimed = self._claim(alias)
-        if claimed:
-            self._record(alias, self._send_batch(claimed))
-        return len(claimed)
+        return self._pass(alias, new_only=new_only)[0]
 
-    def drain(self, alias: str) -> int:
-        """Passes until nothing due is left (deliveries waiting for a retry stay waiting)."""
-        total = 0
-        while True:
-            sent = self.run_once(alias)
+    def drain(self, alias: str, *, new_only: bool = False) -> int:
+        """Passes until nothing due is left (deliveries waiting for a retry stay waiting). With
+        ``new_only``, only deliveries of events not yet expanded: what a commit just published
+        (the inline drainer's passes; the relay loop's take everything due)."""
+        total, more = 0, True
+        while more:
+            sent, more = self._pass(alias, new_only=new_only)
             total += sent
-            if sent < self.policy.batch_size:  # a short batch: nothing else was due when it was claimed
-                return total
+        return total
 
-    def _claim(self, alias: str) -> list[Leased]:
-        """Expand new events into deliveries, then lease a batch of due ones: one short
-        transaction of three statements (a fourth when a leased delivery's event was expanded
-        by an earlier pass: a retry, a replay)."""
-        now = timezone.now()
-        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            events = events_expand(cursor, now=now, limit=self.policy.batch_size)
+    def _pass(self, alias: str, *, new_only: bool) -> tuple[int, bool]:
+        """(deliveries sent, whether the claim was cut short by the batch size)."""
+        claim = self._claim(alias, new_only=new_only)
+        if claim.deliveries:
+            self._record(alias, self._send_batch(claim.deliveries))
+        return len(claim.deliveries), claim.more
+
+    def _claim(self, alias: str, *, new_only: bool = False) -> "Claim":
+        """Lease a batch of due deliveries (unless ``new_only``), then expand new events into
+        deliveries, leased as they are created, while the batch has room: one short transaction
+        of two or three statements (one more when a due delivery's event was expanded by an
+        earlier pass: a retry, a replay). Due deliveries come first, so a stream of new events
+        never starves retries."""
+        now, room = timezone.now(), self.policy.batch_size
+        until = now + self.policy.lease
+        with transaction.atomic(using=alias), bookkeeping_cursor(connections[alias]) as cursor:
+            due = [] if new_only else deliveries_lease(cursor, now=now, until=until, limit=room)
+            room -= len(due)
+            events = events_expand(cursor, now=now, limit=room) if room else {}
             pairs = [(i, s.id) for i, e in events.items() for s in self.subscriptions.for_type(e["type"])]
-            deliveries_create(cursor, pairs=pairs, now=now)
-            rows = deliveries_lease(cursor, now=now, until=now + self.policy.lease, limit=self.policy.batch_size)
-            events |= events_load(cursor, {row[1] for row in rows} - events.keys())
-        return leased(rows, events)
+            created = deliveries_create(cursor, pairs=pairs, now=now, until=until) if pairs else []
+            events |= events_load(cursor, {row[1] for row in due} - events.keys())
+        deliveries = leased(due, events, fresh=False) + leased(created, events, fresh=True)
+        return Claim(sorted(deliveries, key=attrgetter("pk")), more=len(events) == room)
 
     def _send_batch(self, claimed: list[Leased]) -> list[Result]:
         """Send in order. Once the transport says it is down for a subscriber's module (its broker
@@ -124,9 +144,11 @@ class Relay:
 
     def _send(self, delivery: Leased) -> Result:
         try:
-            envelope = self.event_types.envelope_from_wire(delivery.wire)
+            if delivery.wire["type"] not in self.event_types:  # decoded by the consumer, wherever it runs
+                raise UnknownEventTypeError(f"unknown event type {delivery.wire['type']!r}")
             subscription = self.subscriptions.get(delivery.subscriber)
-            return Result(delivery, self.transport.send(envelope=envelope, subscription=subscription))
+            outcome = self.transport.send(wire=delivery.wire, subscription=subscription, fresh=delivery.fresh)
+            return Result(delivery, outcome)
         except TransportUnavailableError as error:
             logger.warning("relay could not send %s to %s: %s", delivery.event_id, delivery.subscriber, error)
             return Result(delivery, None, str(error), transport_down=True)
@@ -140,7 +162,10 @@ class Relay:
         now = timezone.now()
         delivered = [r.delivery.pk for r in results if _delivered(r)]
         failed = [r for r in results if not _delivered(r)]
-        with transaction.atomic(using=alias) if failed else nullcontext(), connections[alias].cursor() as cursor:
+        with (
+            transaction.atomic(using=alias) if failed else nullcontext(),
+            bookkeeping_cursor(connections[alias]) as cursor,
+        ):
             deliveries_delivered(cursor, pks=delivered, now=now)
             for result in failed:
                 _record_failure(alias, result, now, self.policy)

@@ -8,15 +8,35 @@ fields only to convert values: ``param`` adapts a Python value as the field woul
 applies (SQLite returns datetimes and UUIDs as text, every backend returns JSON as text).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+
+from app.observability import tracing
 
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def bookkeeping_cursor(connection: BaseDatabaseWrapper) -> AbstractContextManager[CursorWrapper]:
+    """A cursor for the event system's own statements (outbox, deliveries, inbox). They make
+    no query span each: the events.* spans account for them, and the relay loop's polls would
+    otherwise each start a trace of their own. Only PostgreSQL's driver is instrumented, so
+    elsewhere this is a plain cursor (the hot path on SQLite pays nothing for it)."""
+    if connection.vendor != "postgresql" or not tracing.ENABLED:
+        return connection.cursor()
+    return _untraced_cursor(connection)
+
+
+@contextmanager
+def _untraced_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
+    with tracing.untraced(), connection.cursor() as cursor:
+        yield cursor
 
 
 def table(connection: BaseDatabaseWrapper, model: type[models.Model]) -> str:

@@ -2,7 +2,8 @@
 
 - ``InlineDrainer``: right after a commit, in the committing thread (the in-process default:
   an order is confirmed before its POST returns). Re-entrant: events committed by a handler
-  it is running are drained after the current pass, breadth first.
+  it is running are drained after the current pass, breadth first. Outside the committing
+  request's trace: each delivery continues the trace of its own event.
 - ``RelayLoop``: a loop over every alias, woken early by a commit in this process (or a
   PostgreSQL NOTIFY from another one), polling as the safety net. It runs as a thread of the
   web process and as ``manage.py relay``.
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from django.db import close_old_connections
 
 from app.events.relay import Relay
+from app.observability.tracing import outside_any_trace
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +34,15 @@ class InlineDrainer:
             return
         self._local.dirty = dirty = [alias]
         try:
-            while dirty:
-                self._drain(dirty.pop(0))
+            with outside_any_trace():
+                while dirty:
+                    self._drain(dirty.pop(0))
         finally:
             self._local.dirty = None
 
     def _drain(self, alias: str) -> None:
         try:
-            self._relay.drain(alias)
+            self._relay.drain(alias, new_only=True)  # retries and the like are the loop's
         except Exception:  # the commit already happened; the relay loop will pick it up
             logger.exception("inline relay pass on %s failed", alias)
 

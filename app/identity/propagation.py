@@ -2,8 +2,8 @@
 of events and remote contract calls, and are made current again on the other side."""
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 
 from contracts.kernel.identity import Principal, acting_as, current_principal
 
@@ -18,10 +18,8 @@ class ActorPropagator:
         claims = {"sub": principal.subject, "roles": list(principal.roles), "email": principal.email}
         return {HEADER: json.dumps(claims, separators=(",", ":"))}
 
-    @contextmanager
-    def restore(self, headers: Mapping[str, str]) -> Iterator[None]:
-        with acting_as(_principal(headers.get(HEADER))):
-            yield
+    def restore(self, headers: Mapping[str, str]) -> AbstractContextManager[None]:
+        return acting_as(_principal(headers.get(HEADER)))
 
 
 def _principal(raw: str | None) -> Principal | None:

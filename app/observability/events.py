@@ -1,9 +1,11 @@
-"""The event system's observation points: publish (a PRODUCER span, counted), relay (a span per
-delivery sent, parented to the publish span captured in the envelope) and delivery (a CONSUMER
-span around the consumer, counted by outcome, with the event's ids bound for the logs).
+"""The event system's observation points, one span per hop: publish (a PRODUCER span, counted),
+relay (a PRODUCER span per delivery handed to a broker, parented to the publish span captured in
+the envelope) and delivery (a CONSUMER span around the consumer, counted by outcome, with the
+event's ids bound for the logs).
 
-With these, one order placement is one trace: request -> publish -> relay -> handle -> publish
-(by the handler) -> ..., across threads, the relay process and Celery workers alike.
+With these, one order placement is one trace: request -> publish -> handle -> publish (by the
+handler) -> ..., across threads, the relay process and Celery workers alike; through Celery
+each handle span sits under the relay span of its delivery (publish -> relay -> handle).
 """
 
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from app.observability.tracing import in_trace_of
 
 if TYPE_CHECKING:
     from app.events.consumer import Consumer, Outcome
-    from app.events.envelope import Envelope
+    from app.events.envelope import Envelope, Wire
     from app.events.relay import Transport
     from contracts.kernel.events import Event
     from contracts.kernel.subscriptions import Subscription
@@ -44,27 +46,29 @@ def observe_publish(publish: F) -> F:
             attributes={"messaging.system": "outbox", "messaging.destination.name": event_type},
         ):
             publish(self, event, **options)
-        metrics.EVENTS_PUBLISHED.labels(event_type).inc()
+        metrics.child(metrics.EVENTS_PUBLISHED, event_type).inc()
 
     return observed  # type: ignore[return-value]
 
 
 class ObservedTransport:
-    """Wraps the relay's transport: a span per delivery sent, in the trace of the publish."""
+    """Wraps a transport to a broker: a span per delivery sent, in the trace of the publish.
+    (An in-process delivery needs none: its handle span is the hop.)"""
 
     def __init__(self, transport: "Transport") -> None:
         self._transport = transport
 
-    def send(self, *, envelope: "Envelope", subscription: "Subscription") -> "Outcome":
-        published = _w3c.extract(envelope.headers)
+    def send(self, *, wire: "Wire", subscription: "Subscription", fresh: bool) -> "Outcome":
+        headers = wire["headers"]
+        published = _w3c.extract(headers)
         parent = published if trace.get_current_span(published).get_span_context().is_valid else None
         with _tracer.start_as_current_span(
             f"events.relay {subscription.id}",
             context=parent,
             kind=SpanKind.PRODUCER,
-            attributes=_attributes(envelope, subscription),
+            attributes=_attributes(wire["type"], wire["id"], headers, subscription),
         ) as span:
-            outcome = self._transport.send(envelope=envelope, subscription=subscription)
+            outcome = self._transport.send(wire=wire, subscription=subscription, fresh=fresh)
             span.set_attribute("events.outcome", str(outcome))
             return outcome
 
@@ -73,7 +77,7 @@ def observe_delivery(process: F) -> F:
     """Decorates ``Consumer.process`` (every transport ends there, in-process or in a worker)."""
 
     @wraps(process)
-    def observed(self: "Consumer", envelope: "Envelope", subscription: "Subscription") -> "Outcome":
+    def observed(self: "Consumer", envelope: "Envelope", subscription: "Subscription", **options: Any) -> "Outcome":
         parent, links = _consumer_parent(envelope.headers)
         headers = envelope.headers
         with (
@@ -87,10 +91,10 @@ def observe_delivery(process: F) -> F:
                 context=parent,
                 kind=SpanKind.CONSUMER,
                 links=links,
-                attributes=_attributes(envelope, subscription),
+                attributes=_attributes(envelope.type, str(envelope.id), headers, subscription),
             ) as span,
         ):
-            outcome: Outcome = process(self, envelope, subscription)
+            outcome: Outcome = process(self, envelope, subscription, **options)
             span.set_attribute("events.outcome", str(outcome))
             if outcome in ("retry", "dead"):
                 span.set_status(Status(StatusCode.ERROR, f"delivery {outcome}"))
@@ -103,9 +107,9 @@ def observe_delivery(process: F) -> F:
 
 
 def _consumer_parent(headers: dict[str, str]) -> tuple[Any, list[Link]]:
-    """Nest under the current span when it already continues the event's trace (the relay span
-    in-process, the Celery task span in a worker: the common case, checked without parsing the
-    headers); otherwise continue from the envelope, linking whatever span was current."""
+    """Nest under the current span when it already continues the event's trace (in a Celery
+    worker, the relay span that the task restored: checked without parsing the headers);
+    otherwise continue from the envelope, linking whatever span was current."""
     if in_trace_of(headers):
         return None, []
     extracted = _w3c.extract(headers)
@@ -116,11 +120,13 @@ def _consumer_parent(headers: dict[str, str]) -> tuple[Any, list[Link]]:
     return extracted, [Link(current)] if current.is_valid else []
 
 
-def _attributes(envelope: "Envelope", subscription: "Subscription") -> dict[str, str]:
+def _attributes(
+    event_type: str, event_id: str, headers: dict[str, str], subscription: "Subscription"
+) -> dict[str, str]:
     return {
         "messaging.system": "outbox",
-        "messaging.destination.name": envelope.type,
-        "messaging.message.id": str(envelope.id),
+        "messaging.destination.name": event_type,
+        "messaging.message.id": event_id,
         "messaging.consumer.group.name": subscription.id,
-        "events.correlation_id": envelope.headers.get("correlation_id", ""),
+        "events.correlation_id": headers.get("correlation_id", ""),
     }

@@ -1,6 +1,12 @@
 """OpenTelemetry: the tracer provider, the standard instrumentations, and the propagator that
 carries W3C trace context (``traceparent``/``tracestate``) across every boundary registered with
-``app.propagation`` (the outbox, Celery, remote contract calls).
+``app.propagation`` (the outbox, remote contract calls).
+
+Instrumented: Django (requests), psycopg (queries) and httpx (outgoing calls). Celery and Redis
+are not: Celery only carries event deliveries here, and those have spans of their own, one per
+hop (``app.observability.events``), whose context rides on the task (``trace_headers``,
+``trace_restored``); the Redis commands are the broker's own traffic, mostly polls outside any
+trace.
 
 Configured by the standard environment variables:
 
@@ -16,11 +22,10 @@ Without an exporter a provider still records spans, so trace and span ids appear
 import logging
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from opentelemetry import context, trace
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from app import propagation
@@ -34,7 +39,7 @@ DEFAULT_EXCLUDED_URLS = "metrics,api/health/live,api/health/ready"
 # (app.observability.calls.served_span), for a fraction of what the Django instrumentation costs
 # per request: always left out of it.
 INTERNAL_CALLS_URL = "^https?://[^/]+/internal/"
-REDIS_SCOPE = "opentelemetry.instrumentation.redis"
+TRACE_HEADERS = ("traceparent", "tracestate")
 
 _W3C = TraceContextTextMapPropagator()
 _lock = threading.Lock()
@@ -65,54 +70,26 @@ def _provider(service: str) -> trace.TracerProvider:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-        provider.add_span_processor(WithoutLoneRedisSpans(BatchSpanProcessor(OTLPSpanExporter())))
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     elif exporter_name == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 
-        provider.add_span_processor(WithoutLoneRedisSpans(SimpleSpanProcessor(ConsoleSpanExporter())))
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
     elif exporter_name not in ("", "none"):
         logger.warning("OTEL_TRACES_EXPORTER=%s is not supported (otlp, console, none): no exporter", exporter_name)
     return provider
 
 
-class WithoutLoneRedisSpans(SpanProcessor):
-    """Passes spans on to ``processor``, except Redis commands that belong to no trace: a Celery
-    worker polls its broker all the time, and each poll would otherwise be a trace of its own.
-    Redis commands made inside a trace (publishing a task, a cache read) are kept."""
-
-    def __init__(self, processor: SpanProcessor) -> None:
-        self._processor = processor
-
-    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        self._processor.on_start(span, parent_context=parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        scope = span.instrumentation_scope
-        if span.parent is None and scope is not None and scope.name == REDIS_SCOPE:
-            return
-        self._processor.on_end(span)
-
-    def shutdown(self) -> None:
-        self._processor.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._processor.force_flush(timeout_millis)
-
-
 def _instrument() -> None:
-    from opentelemetry.instrumentation.celery import CeleryInstrumentor
     from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-    from opentelemetry.instrumentation.redis import RedisInstrumentor
 
     chosen = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", DEFAULT_EXCLUDED_URLS).strip(" ,")
     excluded = f"{chosen},{INTERNAL_CALLS_URL}" if chosen else INTERNAL_CALLS_URL  # "" would match every URL
     DjangoInstrumentor().instrument(excluded_urls=excluded)  # inserts its middleware first in MIDDLEWARE
     PsycopgInstrumentor().instrument()
     HTTPXClientInstrumentor().instrument()
-    CeleryInstrumentor().instrument()  # type: ignore[no-untyped-call]
-    RedisInstrumentor().instrument()
 
 
 class TracePropagator:
@@ -163,3 +140,36 @@ def in_trace_of(headers: Mapping[str, str]) -> bool:
         return False
     current = trace.get_current_span().get_span_context()
     return current.is_valid and traceparent[3:35] == format(current.trace_id, "032x")
+
+
+def trace_headers() -> dict[str, str]:
+    """The current span as W3C headers, for a message this process hands to another one."""
+    return TracePropagator().capture()
+
+
+def trace_restored(get: Callable[[str], str | None]) -> AbstractContextManager[None]:
+    """Continues the trace whose W3C headers ``get`` returns (a Celery task's request), if any."""
+    headers = {name: value for name in TRACE_HEADERS if (value := get(name))}
+    return TracePropagator().restore(headers)
+
+
+@contextmanager
+def outside_any_trace() -> Iterator[None]:
+    """Runs the block with no current span: what it starts belongs to no enclosing trace. For
+    work that only happens to run inside a request, such as delivering the events its
+    transaction committed (each delivery continues the trace of its own event)."""
+    token = context.attach(context.Context())
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+def untraced() -> AbstractContextManager[None]:
+    """Instrumented libraries make no spans inside the block (they check OpenTelemetry's
+    suppression flag): for statements that a span of ours already accounts for."""
+    if not ENABLED:
+        return nullcontext()
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    return suppress_instrumentation()

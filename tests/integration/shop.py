@@ -76,8 +76,9 @@ FAST = {
 }
 
 # Fault-injection instrument, installed in every module database: one row per claim of a
-# delivery, naming the claiming process (PGAPPNAME). A claim is followed by a send, so the
-# rows per delivery are the sends per delivery, whichever relay made them.
+# delivery (created leased, or leased again later), naming the claiming process (PGAPPNAME).
+# A claim is followed by a send, so the rows per delivery are the sends per delivery, whichever
+# relay made them.
 CLAIM_AUDIT = """
 CREATE TABLE fault_claim (
     id bigserial PRIMARY KEY,
@@ -88,13 +89,13 @@ CREATE TABLE fault_claim (
 );
 CREATE FUNCTION fault_claim_record() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.claimed_until IS NOT NULL AND NEW.claimed_until IS DISTINCT FROM OLD.claimed_until THEN
+    IF NEW.claimed_until IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.claimed_until IS DISTINCT FROM OLD.claimed_until) THEN
         INSERT INTO fault_claim (delivery_id, subscriber, claimer)
         VALUES (NEW.id, NEW.subscriber, current_setting('application_name'));
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER fault_claim_record AFTER UPDATE ON events_outboxdelivery
+CREATE TRIGGER fault_claim_record AFTER INSERT OR UPDATE ON events_outboxdelivery
     FOR EACH ROW EXECUTE FUNCTION fault_claim_record();
 """
 

@@ -1,4 +1,4 @@
-"""The module, app and end-to-end tiers once more, on PostgreSQL instead of SQLite.
+"""The module, app, end-to-end and observability tiers once more, on PostgreSQL instead of SQLite.
 
 Same tests, other engine: row locking, transactions and on_commit behave differently enough on
 the two that passing on one proves little about the other.
@@ -31,6 +31,7 @@ def test_the_in_process_tiers_pass_on_postgres(postgres_server) -> None:
                 "tests/app",
                 "tests/modules",
                 "tests/e2e",
+                "tests/observability",
             ],
             cwd=ROOT,
             env=env,

@@ -4,6 +4,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from django.db import connections
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -19,7 +20,7 @@ from contracts.orders.events import OrderPlacedLineV1, OrderPlacedV1
 tracer = trace.get_tracer(__name__)
 
 # The order saga from the request to the captured payment: every command and answer is one
-# publish -> relay -> handle hop, nested under the hop that caused it.
+# publish -> handle hop (in-process: no relay span), nested under the hop that caused it.
 SAGA_HOPS = (
     ("orders.OrderPlacedV1", "notifications.order_received"),
     ("inventory.ReserveStockV1", "inventory.reserve_stock"),
@@ -36,7 +37,7 @@ ORDER_PLACEMENT_SPANS = {
     *(
         f"events.{kind} {name}"
         for message, subscriber in SAGA_HOPS
-        for kind, name in (("publish", message), ("relay", subscriber), ("handle", subscriber))
+        for kind, name in (("publish", message), ("handle", subscriber))
     ),
 }
 
@@ -60,16 +61,32 @@ def test_one_order_placement_is_one_trace_covering_request_publish_relay_and_eac
     assert (root.name, root.kind) == ("POST api/orders", SpanKind.SERVER)
     by_id = {span.context.span_id: span for span in finished}
     parent = {span.name: by_id[span.parent.span_id].name for span in finished if span.parent}
-    # causally nested: each handler under the relay of its message, under that message's publish,
-    # under the handler (or request) that published it
+    # causally nested: each handler under its message's publish, under the handler (or request)
+    # that published it
     for message, subscriber in SAGA_HOPS:
-        assert parent[f"events.handle {subscriber}"] == f"events.relay {subscriber}"
-        assert parent[f"events.relay {subscriber}"] == f"events.publish {message}"
+        assert parent[f"events.handle {subscriber}"] == f"events.publish {message}"
     assert parent["events.publish inventory.ReserveStockV1"] == "POST api/orders"
     assert parent["events.publish inventory.StockReservedV1"] == "events.handle inventory.reserve_stock"
     assert parent["events.publish payments.AuthorizePaymentV1"] == "events.handle orders.saga_stock_reserved"
     kinds = {span.name.split(" ")[0]: span.kind for span in finished}
     assert (kinds["events.publish"], kinds["events.handle"]) == (SpanKind.PRODUCER, SpanKind.CONSUMER)
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_the_event_systems_own_statements_make_no_query_spans_but_handlers_do(spans, catalogue, place) -> None:
+    """Outbox, deliveries and inbox statements are accounted for by the events.* spans (and the
+    relay's polls would otherwise each be a trace); what a handler queries is still traced."""
+    if connections["orders"].vendor != "postgresql":
+        pytest.skip("only PostgreSQL's driver is instrumented: run with DATABASE_URL=postgres://...")
+    spans.clear()
+    assert place().status_code == 201
+    statements = [
+        str(span.attributes.get("db.statement", span.attributes.get("db.query.text", "")))
+        for span in spans.get_finished_spans()
+        if any(key.startswith("db.") for key in span.attributes or {})
+    ]
+    assert any("orders_order" in statement for statement in statements)  # the saga's own writes
+    assert not [statement for statement in statements if '"events_' in statement]
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
@@ -107,6 +124,25 @@ def test_a_celery_task_runs_its_handler_in_the_trace_of_the_publish(spans, setti
     assert deliver.apply(args=(wire, "notifications.order_received")).get() == "done"
     [handled] = [s for s in spans.get_finished_spans() if s.name == "events.handle notifications.order_received"]
     assert handled.context.trace_id == publisher.get_span_context().trace_id
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_celery_task_handles_under_the_relay_span_that_sent_it(spans, settings) -> None:
+    """The relay's send span travels as the task's headers; no Celery span in between."""
+    from app.events.tasks import deliver
+    from app.observability.tracing import trace_headers
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with tracer.start_as_current_span("publisher"):
+        headers = propagation.capture()
+        with tracer.start_as_current_span("relay send") as relay_send:  # in the publish's trace
+            sent_by = trace_headers()
+    wire = Envelope(data=placed(), headers=headers).to_wire()
+    assert deliver.apply(args=(wire, "notifications.order_received"), headers=sent_by).get() == "done"
+    [handled] = [s for s in spans.get_finished_spans() if s.name == "events.handle notifications.order_received"]
+    assert handled.parent is not None
+    assert handled.parent.span_id == relay_send.get_span_context().span_id
+    assert not [s for s in spans.get_finished_spans() if "events.deliver" in s.name]  # no Celery instrumentation
 
 
 def test_the_propagator_captures_the_current_span_as_w3c_headers(spans) -> None:

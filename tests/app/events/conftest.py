@@ -38,10 +38,11 @@ class World:
             Subscription(id=sid, event_type=StockReservedV1, handler=h) for sid, h in self.handlers.items()
         )
         consumer = Consumer(alias_for_module=alias_for, max_attempts=self.max_attempts)
+        event_types = EventTypes([StockReservedV1])
         return Relay(
             subscriptions=subscriptions,
-            event_types=EventTypes([StockReservedV1]),
-            transport=InProcessTransport(consumer),
+            event_types=event_types,
+            transport=InProcessTransport(consumer, event_types),
             policy=RelayPolicy(**{"backoff": 0.0, "lease": timedelta(seconds=30), **policy}),
         )
 

@@ -41,6 +41,25 @@ def test_wakers_run_after_the_commit_not_before(world) -> None:
     assert woken == ["inventory"]
 
 
+def test_a_transaction_that_publishes_many_events_wakes_once(world) -> None:
+    woken: list[str] = []
+    bus = world.bus(woken.append)
+    with transaction.atomic(using="inventory"):
+        for _ in range(3):
+            bus.publish(reserved())
+    assert woken == ["inventory"]
+
+
+def test_the_wake_up_outlives_a_rolled_back_savepoint_that_registered_it_first(world) -> None:
+    woken: list[str] = []
+    bus = world.bus(woken.append)
+    with transaction.atomic(using="inventory"):
+        with pytest.raises(ZeroDivisionError):
+            publish_then_fail(bus, reserved())  # a savepoint: its on_commit hook goes with it
+        bus.publish(reserved())
+    assert woken == ["inventory"]
+
+
 def test_a_rolled_back_transaction_leaves_no_row_and_wakes_nobody(world) -> None:
     woken: list[str] = []
     with pytest.raises(ZeroDivisionError):

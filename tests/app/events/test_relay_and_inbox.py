@@ -1,5 +1,6 @@
 """Relay + inbox: every (event, subscriber) takes effect once, failures retry, then dead-letter."""
 
+from contextlib import suppress
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from app.events.context import handling
+from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry, OutboxDelivery, OutboxEvent
 from contracts.inventory.events import StockReservedV1
 from modules.orders.models import Order
@@ -45,7 +47,7 @@ def test_a_delivery_sent_but_not_recorded_is_resent_and_absorbed_by_the_inbox(wo
     world.subscribe("a", effect)
     publish(world)
     relay = world.relay(lease=timedelta(seconds=-1))  # leases expire at once: as if the relay died
-    [claimed] = relay._claim("inventory")
+    [claimed] = relay._claim("inventory").deliveries
     relay._send(claimed)  # sent, then the relay "dies" before recording
     assert relay.drain("inventory") == 1  # re-sent after the lease...
     assert Order.objects.count() == 1  # ...and the inbox absorbed the duplicate
@@ -56,7 +58,7 @@ def test_a_leased_delivery_is_invisible_to_another_relay(world) -> None:
     world.subscribe("a", effect)
     publish(world)
     first, second = world.relay(), world.relay()
-    claimed = first._claim("inventory")
+    claimed = first._claim("inventory").deliveries
     assert len(claimed) == 1
     assert second.run_once("inventory") == 0
 
@@ -127,6 +129,51 @@ def test_attempts_that_died_without_a_trace_still_count(world) -> None:
     assert Order.objects.count() == 0
     assert DeadLetter.objects.using("orders").get().error == "the handler never finished"
     assert event.order_id
+
+
+class ProcessDied(BaseException):
+    pass
+
+
+def test_a_message_that_keeps_killing_its_process_is_dead_lettered_after_one_attempt_more_than_the_max(
+    world,
+) -> None:
+    """The first attempt is counted in the handler's transaction, which never commits; each
+    re-send (not fresh: the dead relay's lease ran out) is counted before its handler runs."""
+    deaths: list[object] = []
+
+    def killer(event) -> None:
+        deaths.append(event)
+        raise ProcessDied
+
+    world.subscribe("killer", killer)
+    publish(world)
+    relay = world.relay(lease=timedelta(seconds=-1))  # every lease has run out by the next pass
+    for _ in range(world.max_attempts + 3):
+        with suppress(ProcessDied):
+            relay.run_once("inventory")
+    dead = DeadLetter.objects.using("orders").get()
+    assert (len(deaths), dead.attempts, dead.error) == (4, 4, "the handler never finished")
+    assert world.max_attempts == 3
+    assert OutboxDelivery.objects.using("inventory").get().delivered_at is not None
+
+
+def test_a_first_attempt_that_finds_its_inbox_entry_is_counted_like_any_other(world) -> None:
+    handled: list[object] = []
+    world.subscribe("a", handled.append)
+    relay = world.relay()
+    consumer, subscription = relay.transport.consumer, relay.subscriptions.get("t.a")
+    fails, succeeds = Envelope(data=reserved()), Envelope(data=reserved())
+    InboxEntry.objects.using("orders").create(
+        subscriber="t.a", event_id=fails.id, event_type=fails.type, attempts=1, last_error="earlier"
+    )
+
+    assert consumer.process(succeeds, subscription, first=True) == "done"
+    assert consumer.process(succeeds, subscription, first=True) == "duplicate"  # a racing twin, say
+    assert consumer.process(fails, subscription, first=True) == "done"  # e.g. a replay: counted first
+    assert len(handled) == 2
+    counted = {e.event_id: e.attempts for e in InboxEntry.objects.using("orders").all()}
+    assert counted == {succeeds.id: 1, fails.id: 2}
 
 
 def test_events_published_by_a_handler_carry_its_correlation_and_name_it_as_cause(world) -> None:
