@@ -16,6 +16,15 @@ def test_deliveries_are_acked_late_rejected_on_worker_loss_one_at_a_time_without
     assert conf.broker_url == settings.REDIS_URL
 
 
+def test_celery_reads_every_celery_setting_of_django_under_its_own_name() -> None:
+    from celery.fixups.django import DjangoWorkerFixup
+
+    assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
+    assert app.conf.broker_transport_options == settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert app.conf.task_default_queue == settings.CELERY_TASK_DEFAULT_QUEUE
+    assert DjangoWorkerFixup(app).db_reuse_max == settings.CELERY_DB_REUSE_MAX  # connections kept between tasks
+
+
 def test_the_visibility_timeout_exceeds_every_time_limit_and_backoff() -> None:
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert visibility > app.conf.task_time_limit
