@@ -21,7 +21,9 @@ class OutboxEvent(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["expanded_at", "id"], name="outbox_unexpanded")]
+        # Partial: only the events no relay has expanded yet, a handful at any time. Expanding one
+        # takes it out of the index; nothing is written for the rows kept for replays.
+        indexes = [models.Index(fields=["id"], condition=models.Q(expanded_at__isnull=True), name="outbox_unexpanded")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
@@ -40,7 +42,10 @@ class OutboxDelivery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "subscriber"], name="one_delivery_per_subscriber")]
-        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="outbox_due")]
+        # Partial, like the events' one: only undelivered deliveries, in the order the relay leases them.
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(delivered_at__isnull=True), name="outbox_undelivered")
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.subscriber}"
