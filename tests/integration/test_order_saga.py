@@ -277,18 +277,21 @@ CRASH = {
 }
 
 
-def kill_busy_children(worker: Process, *, tries: int = 10, every: float = 0.3) -> int:
-    """SIGKILL the worker's pool children every ``every`` s until one of them died mid-task (its
-    parent logs WorkerLostError), ``tries`` times at most; how many were killed."""
-    killed = 0
-    for _ in range(tries):
+def kill_mid_task(shop: Shop, worker: Process, subscriber: str) -> None:
+    """Park one of ``subscriber``'s deliveries mid-task (at its inbox, inside the handler's
+    transaction), SIGKILL the worker's pool children, then let the others through: the worker's
+    parent sees a task die (WorkerLostError) and requeues its message. Parking makes the kill
+    land mid-task every time; killing at random moments misses once tasks take a millisecond."""
+    module = subscriber.split(".")[0]
+    with gate_closed(shop, subscriber) as gate:
+        gate.wait_parked()
+        sql = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+        parked = [pid for (pid,) in shop.rows(module, sql, (gate.holder.info.backend_pid,))]
         for child in worker.children():
             os.kill(child, signal.SIGKILL)
-            killed += 1
-        time.sleep(every)
-        if "WorkerLostError" in worker.log():
-            break
-    return killed
+        wait_for(lambda: "WorkerLostError" in worker.log(), timeout=30, what=f"{subscriber}'s task to die mid-way")
+        for pid in parked:  # what PostgreSQL does once it notices; done now, so its locks go at once
+            shop.rows(module, "SELECT pg_terminate_backend(%s)", (pid,))
 
 
 def place_in_background(customer: Customer, count: int, *, pace: float) -> tuple[ThreadPoolExecutor, list[Any]]:
@@ -310,14 +313,16 @@ def test_processes_killed_mid_saga_resume_and_nothing_happens_twice(shop: Shop) 
 
     faults: list[str] = []
     time.sleep(1.0)
-    faults.append(f"payments pool children killed: {kill_busy_children(monolith.workers['payments'])}")
+    kill_mid_task(shop, monolith.workers["inventory"], "inventory.reserve_stock")
+    faults.append("inventory pool children killed mid-task")
+    kill_mid_task(shop, monolith.workers["payments"], "payments.authorize")
+    faults.append("payments pool children killed mid-task")
     monolith.relay.kill()
     monolith.restart_relay()
     faults.append("relay killed and restarted")
     monolith.workers["orders"].kill()
     orders_killed_at = time.monotonic()
     faults.append("orders worker killed")
-    faults.append(f"inventory pool children killed: {kill_busy_children(monolith.workers['inventory'])}")
 
     placed = [future.result(timeout=60)["id"] for future in futures]
     pool.shutdown()
