@@ -17,8 +17,8 @@ Figures:
   relay stopped, so nothing is delivered in the timed transactions);
 - relay latency from commit to handler start, p50 and p99: in-process (the inline drainer,
   measured to the handler's entry, against a bare 1-INSERT transaction) and Celery (measured to
-  the consumer's attempt start, ``InboxEntry.created_at``, one short transaction before the
-  handler; against bare Celery's apply_async -> task start). The in-process phases run after the
+  the consumer's attempt start, ``InboxEntry.created_at``, taken just before the handler;
+  against bare Celery's apply_async -> task start). The in-process phases run after the
   relay and the workers are stopped.
 """
 

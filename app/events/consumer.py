@@ -8,6 +8,7 @@ worker), so switching transports changes no semantics.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -20,7 +21,7 @@ from app import propagation
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
-from app.events.rows import asynchronous_commit, bookkeeping_cursor, moment, param, table
+from app.events.rows import asynchronous_commit, bookkeeping_cursor, moment, param, table, transaction_pending
 from app.observability.events import observe_delivery
 from contracts.kernel.subscriptions import Subscription
 
@@ -57,14 +58,14 @@ class Consumer:
 
         ``first``: the transport vouches that no attempt of this delivery can have started
         before (the relay created it in this pass; the broker never delivered it before). Such
-        an attempt is counted with its outcome, in the handler's transaction (or, when the
+        an attempt is counted with its outcome, with the handler's effects (or, when the
         handler fails, in a transaction of its own), which spares a round trip and a commit on
         every delivery. One that dies with its process goes uncounted, but what comes back is
         no longer first: a message that keeps killing its worker is dead-lettered after one
         attempt more than ``max_attempts``."""
         alias = self.alias_for_module(subscription.module)
         if first:
-            claim = partial(_insert_processed, subscription=subscription, envelope=envelope)
+            claim = partial(_insert_processed, subscription=subscription, envelope=envelope, started=timezone.now())
             outcome = self._attempt(alias, envelope, subscription, claim=claim, counted=None)
             if outcome is not None:  # None: the inbox knew it already (a replay, a racing duplicate)
                 return outcome
@@ -160,28 +161,40 @@ def _is_dead(alias: str, entry: Attempt) -> bool:
 
 
 def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim: Callable[[Any], bool]) -> bool:
-    """The handler's effects and the inbox mark commit together, or not at all; False (nothing
-    done) when ``claim`` finds the entry taken. Claiming first takes the row's lock: a concurrent
-    duplicate waits here, then finds it processed. The event's context (actor, correlation,
-    causation) spans the commit too, so work a handler defers to ``on_commit`` (an outbound
-    call, say) still acts for, and is caused by, this event."""
-    with handling(envelope), propagation.restored(envelope.headers), transaction.atomic(using=alias):
-        if not claim(connections[alias]):
-            return False
-        subscription.handler(envelope.data)
-    return True
+    """The handler's effects and the inbox mark commit together, or not at all; False (effects
+    rolled back) when ``claim`` finds the entry taken. The mark is the transaction's last
+    statement, so that a handler which leaves nothing to commit on its database (no statement,
+    no on-commit work: it only calls out, say) costs one statement in autocommit instead of a
+    transaction of three round trips. A duplicate racing this attempt runs its handler too, then
+    waits at the mark for this transaction and rolls back. The event's context (actor,
+    correlation, causation) spans the commit, so work a handler defers to ``on_commit`` (an
+    outbound call, say) still acts for, and is caused by, this event."""
+    with handling(envelope), propagation.restored(envelope.headers):
+        with transaction.atomic(using=alias):
+            subscription.handler(envelope.data)
+            connection = connections[alias]
+            if transaction_pending(connection):
+                return _claimed_or_rolled_back(connection, alias=alias, claim=claim)
+        return claim(connections[alias])
 
 
-def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope) -> bool:
-    """A first attempt's inbox entry, counted and processed, in the handler's transaction;
-    False when there is one already."""
+def _claimed_or_rolled_back(connection: Any, *, alias: str, claim: Callable[[Any], bool]) -> bool:
+    if claim(connection):
+        return True
+    transaction.set_rollback(True, using=alias)
+    return False
+
+
+def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope, started: datetime) -> bool:
+    """A first attempt's inbox entry, counted and processed, with the handler's effects (see
+    ``_handle``); False when there is one already. ``created_at``: when the attempt started."""
     inbox = table(connection, InboxEntry)
-    at = moment(connection, timezone.now())
+    at, created = moment(connection, timezone.now()), moment(connection, started)
     with bookkeeping_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {inbox} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
             "VALUES (%s, %s, %s, 1, %s, '', %s) ON CONFLICT (subscriber, event_id) DO NOTHING",
-            [subscription.id, param(connection, InboxEntry, "event_id", envelope.id), envelope.type, at, at],
+            [subscription.id, param(connection, InboxEntry, "event_id", envelope.id), envelope.type, at, created],
         )
         return bool(cursor.rowcount)
 

@@ -13,7 +13,7 @@ delivery leased by one is invisible to the others.
 """
 
 import logging
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -44,6 +44,12 @@ logger = logging.getLogger(__name__)
 class Transport(Protocol):
     def send(self, *, wire: Wire, subscription: Subscription, fresh: bool) -> Outcome:
         """``fresh``: created by this pass, so never sent before (see ``Consumer.process``)."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block of sends that the transport may hand over together when it ends; raises
+        ``TransportUnavailableError`` then if it could not (every ``SENT`` of the block is
+        uncertain)."""
         ...
 
 
@@ -123,13 +129,25 @@ class Relay:
         return Claim(sorted(deliveries, key=attrgetter("pk")), more=len(events) == room)
 
     def _send_batch(self, claimed: list[Leased]) -> list[Result]:
-        """Send in order. Once the transport says it is down for a subscriber's module (its broker
-        is unreachable), that module's other deliveries in the batch are not tried but retried
+        """Send in order, in one transport batch: what was handed to a broker is only there once
+        the batch is, so when handing it over fails, every delivery it sent is retried after the
+        backoff (the inbox absorbs any that did arrive)."""
+        results: list[Result] = []
+        try:
+            with self.transport.batch():
+                self._send_each(claimed, results)
+        except TransportUnavailableError as error:
+            logger.warning("relay could not hand a batch of %d deliveries to the broker: %s", len(results), error)
+            return [_unsent(result, str(error)) if result.outcome is Outcome.SENT else result for result in results]
+        return results
+
+    def _send_each(self, claimed: list[Leased], results: list[Result]) -> None:
+        """Once the transport says it is down for a subscriber's module (its broker is
+        unreachable), that module's other deliveries in the batch are not tried but retried
         after the backoff like the failed one. Trying them would cost each its own connection
         timeout (seconds with Celery on an unreachable Redis): the pass would outlast the batch's
         lease, so another relay would re-send the batch. Other modules' deliveries (in-process
         ones, say) are still sent."""
-        results: list[Result] = []
         down: dict[str, Result] = {}  # subscriber module -> the send that found its transport down
         for delivery in claimed:
             module = delivery.subscriber.partition(".")[0]  # as Subscription.module
@@ -140,7 +158,6 @@ class Relay:
             if result.transport_down:
                 down[module] = result
             results.append(result)
-        return results
 
     def _send(self, delivery: Leased) -> Result:
         try:
@@ -169,6 +186,10 @@ class Relay:
             deliveries_delivered(cursor, pks=delivered, now=now)
             for result in failed:
                 _record_failure(alias, result, now, self.policy)
+
+
+def _unsent(result: Result, error: str) -> Result:
+    return Result(result.delivery, None, error, transport_down=True)
 
 
 def _delivered(result: Result) -> bool:

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
+from psycopg.pq import TransactionStatus
 
 from app.observability import tracing
 
@@ -65,6 +66,17 @@ def asynchronous_commit(connection: BaseDatabaseWrapper) -> str:
     if connection.vendor != "postgresql":
         return ""
     return "(SELECT set_config('synchronous_commit', 'off', true)) AS commit_asynchronously"
+
+
+def transaction_pending(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the atomic block ``connection`` is in has anything to commit: a statement run in
+    it, or on-commit work. psycopg begins a PostgreSQL transaction only with the block's first
+    statement; elsewhere (SQLite's BEGIN is sent when the block opens) any open block counts."""
+    if connection.run_on_commit:
+        return True
+    if connection.vendor != "postgresql":
+        return connection.in_atomic_block
+    return bool(connection.connection.info.transaction_status != TransactionStatus.IDLE)
 
 
 class RowReader:

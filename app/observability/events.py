@@ -9,6 +9,7 @@ each handle span sits under the relay span of its delivery (publish -> relay -> 
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -71,6 +72,9 @@ class ObservedTransport:
             outcome = self._transport.send(wire=wire, subscription=subscription, fresh=fresh)
             span.set_attribute("events.outcome", str(outcome))
             return outcome
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._transport.batch()
 
 
 def observe_delivery(process: F) -> F:

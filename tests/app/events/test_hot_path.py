@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from app.events.deliveries import events_expand
 from app.events.models import OutboxDelivery, OutboxEvent
 from app.events.outbox import outbox_wire
-from app.events.rows import RowReader, asynchronous_commit
+from app.events.rows import RowReader, asynchronous_commit, transaction_pending
 from app.events.runner import InlineDrainer
 from tests.app.events.conftest import reserved
 
@@ -64,6 +64,18 @@ def test_an_event_delivered_in_process_costs_three_short_transactions_and_nine_s
     assert statements[:3] == ["BEGIN", "INSERT", "COMMIT"]
     assert len(ours) == 9 - 1, statements
     assert ours.count("COMMIT") == 2  # claim, inbox entry + handler; the record commits alone
+
+
+def test_an_atomic_block_has_something_to_commit_once_it_ran_a_statement_or_deferred_work() -> None:
+    connection = connections["inventory"]  # this run's vendor: SQLite, or PostgreSQL with DATABASE_URL
+    with transaction.atomic(using="inventory"):
+        # psycopg begins the server's transaction with the first statement; SQLite's with the block
+        assert transaction_pending(connection) is (connection.vendor != "postgresql")
+        transaction.on_commit(lambda: None, using="inventory")
+        assert transaction_pending(connection)
+    with transaction.atomic(using="inventory"), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert transaction_pending(connection)
 
 
 def test_only_postgresql_commits_bookkeeping_asynchronously() -> None:

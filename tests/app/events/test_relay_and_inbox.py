@@ -5,7 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from app.events.context import handling
@@ -159,8 +160,7 @@ def test_a_message_that_keeps_killing_its_process_is_dead_lettered_after_one_att
 
 
 def test_a_first_attempt_that_finds_its_inbox_entry_is_counted_like_any_other(world) -> None:
-    handled: list[object] = []
-    world.subscribe("a", handled.append)
+    world.subscribe("a", effect)
     relay = world.relay()
     consumer, subscription = relay.transport.consumer, relay.subscriptions.get("t.a")
     fails, succeeds = Envelope(data=reserved()), Envelope(data=reserved())
@@ -171,9 +171,51 @@ def test_a_first_attempt_that_finds_its_inbox_entry_is_counted_like_any_other(wo
     assert consumer.process(succeeds, subscription, first=True) == "done"
     assert consumer.process(succeeds, subscription, first=True) == "duplicate"  # a racing twin, say
     assert consumer.process(fails, subscription, first=True) == "done"  # e.g. a replay: counted first
-    assert len(handled) == 2
+    assert Order.objects.count() == 2  # a duplicate's handler may run, but its effects roll back
     counted = {e.event_id: e.attempts for e in InboxEntry.objects.using("orders").all()}
     assert counted == {succeeds.id: 1, fails.id: 2}
+
+
+def test_a_handler_that_leaves_nothing_to_commit_gets_its_inbox_mark_alone(world) -> None:
+    """No statement and no on-commit work on the subscriber's database: the mark is one
+    statement in autocommit (on PostgreSQL; SQLite opens its transaction with the block)."""
+    calls: list[object] = []
+    world.subscribe("a", calls.append)
+    relay = world.relay()
+    consumer, subscription = relay.transport.consumer, relay.subscriptions.get("t.a")
+    envelope = Envelope(data=reserved())
+    connection = connections["orders"]
+    with CaptureQueriesContext(connection) as captured:
+        assert consumer.process(envelope, subscription, first=True) == "done"
+    assert consumer.process(envelope, subscription, first=True) == "duplicate"
+
+    statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
+    assert len(calls) == 2
+    assert InboxEntry.objects.using("orders").get().processed_at is not None
+    if connection.vendor == "postgresql":  # Django logs BEGIN and COMMIT; psycopg sent neither (see rows)
+        assert statements == ["BEGIN", "COMMIT", "INSERT"]
+    else:
+        assert statements == ["BEGIN", "INSERT", "COMMIT"]
+
+
+def test_on_commit_work_of_a_handler_waits_for_its_inbox_mark(world) -> None:
+    """A handler that only defers work to on_commit still commits it with the mark: the work
+    runs once, after the mark, and a duplicate's never runs."""
+    ran: list[bool] = []
+
+    def deferring(event) -> None:
+        transaction.on_commit(
+            lambda: ran.append(InboxEntry.objects.using("orders").filter(processed_at__isnull=False).exists()),
+            using="orders",
+        )
+
+    world.subscribe("a", deferring)
+    relay = world.relay()
+    consumer, subscription = relay.transport.consumer, relay.subscriptions.get("t.a")
+    envelope = Envelope(data=reserved())
+    assert consumer.process(envelope, subscription, first=True) == "done"
+    assert consumer.process(envelope, subscription, first=True) == "duplicate"
+    assert ran == [True]
 
 
 def test_events_published_by_a_handler_carry_its_correlation_and_name_it_as_cause(world) -> None:
