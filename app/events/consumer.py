@@ -18,10 +18,11 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from app import propagation
+from app.events.claim import AlreadyClaimed, Claim, LazyClaim
 from app.events.context import handling
 from app.events.envelope import Envelope
 from app.events.models import DeadLetter, InboxEntry
-from app.events.rows import asynchronous_commit, bookkeeping_cursor, moment, param, table, transaction_pending
+from app.events.rows import asynchronous_commit, bookkeeping_cursor, moment, param, table
 from app.observability.events import observe_delivery
 from contracts.kernel.subscriptions import Subscription
 
@@ -83,7 +84,7 @@ class Consumer:
         envelope: Envelope,
         subscription: Subscription,
         *,
-        claim: Callable[[Any], bool],
+        claim: Claim,
         counted: Attempt | None,
     ) -> Outcome | None:
         """Runs the handler; None when ``claim`` found the inbox entry taken. A failure is
@@ -160,29 +161,22 @@ def _is_dead(alias: str, entry: Attempt) -> bool:
     return dead.filter(replayed_at__isnull=True).exists()
 
 
-def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim: Callable[[Any], bool]) -> bool:
-    """The handler's effects and the inbox mark commit together, or not at all; False (effects
-    rolled back) when ``claim`` finds the entry taken. The mark is the transaction's last
-    statement, so that a handler which leaves nothing to commit on its database (no statement,
-    no on-commit work: it only calls out, say) costs one statement in autocommit instead of a
-    transaction of three round trips. A duplicate racing this attempt runs its handler too, then
-    waits at the mark for this transaction and rolls back. The event's context (actor,
-    correlation, causation) spans the commit, so work a handler defers to ``on_commit`` (an
-    outbound call, say) still acts for, and is caused by, this event."""
+def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim: Claim) -> bool:
+    """The handler's effects and the inbox mark commit together, or not at all; False (nothing
+    done) when ``claim`` finds the entry taken. The claim comes before the handler's first
+    statement (see ``app.events.claim``), or alone after a handler that left nothing to commit.
+    The event's context (actor, correlation, causation) spans the commit, so work a handler
+    defers to ``on_commit`` (an outbound call, say) still acts for, and is caused by, this event."""
+    connection = connections[alias]
+    lazy = LazyClaim(connection, claim)
     with handling(envelope), propagation.restored(envelope.headers):
-        with transaction.atomic(using=alias):
-            subscription.handler(envelope.data)
-            connection = connections[alias]
-            if transaction_pending(connection):
-                return _claimed_or_rolled_back(connection, alias=alias, claim=claim)
-        return claim(connections[alias])
-
-
-def _claimed_or_rolled_back(connection: Any, *, alias: str, claim: Callable[[Any], bool]) -> bool:
-    if claim(connection):
-        return True
-    transaction.set_rollback(True, using=alias)
-    return False
+        try:
+            with transaction.atomic(using=alias), connection.execute_wrapper(lazy):
+                subscription.handler(envelope.data)
+                lazy.settle()
+        except AlreadyClaimed:
+            return False
+        return lazy.claim_alone()
 
 
 def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope, started: datetime) -> bool:

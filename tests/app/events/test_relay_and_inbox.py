@@ -171,7 +171,7 @@ def test_a_first_attempt_that_finds_its_inbox_entry_is_counted_like_any_other(wo
     assert consumer.process(succeeds, subscription, first=True) == "done"
     assert consumer.process(succeeds, subscription, first=True) == "duplicate"  # a racing twin, say
     assert consumer.process(fails, subscription, first=True) == "done"  # e.g. a replay: counted first
-    assert Order.objects.count() == 2  # a duplicate's handler may run, but its effects roll back
+    assert Order.objects.count() == 2
     counted = {e.event_id: e.attempts for e in InboxEntry.objects.using("orders").all()}
     assert counted == {succeeds.id: 1, fails.id: 2}
 
@@ -248,3 +248,26 @@ def test_a_retry_waits_for_its_backoff(world) -> None:
     assert relay.run_once("inventory") == 0
     delivery = OutboxDelivery.objects.using("inventory").get()
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=50)
+
+
+def test_a_duplicate_stops_at_its_handlers_first_statement(world) -> None:
+    """The claim runs just before the handler's first statement: a duplicate does no database
+    work, and a handler that catches every Exception cannot carry on past it."""
+    statements_run: list[str] = []
+
+    def stubborn(event) -> None:
+        statements_run.append("before")
+        try:
+            effect(event)
+        except Exception:
+            statements_run.append("swallowed")
+        statements_run.append("after")
+
+    world.subscribe("a", stubborn)
+    relay = world.relay()
+    consumer, subscription = relay.transport.consumer, relay.subscriptions.get("t.a")
+    envelope = Envelope(data=reserved())
+    assert consumer.process(envelope, subscription, first=True) == "done"
+    assert consumer.process(envelope, subscription, first=True) == "duplicate"
+    assert statements_run == ["before", "after", "before"]
+    assert Order.objects.count() == 1
