@@ -10,7 +10,8 @@ is done by ``benchmarks.celery_driver`` processes; see there for each method.
 Figures:
 - throughput: events/s through outbox -> relay -> Celery -> inbox -> handler, vs tasks/s of
   bare no-op tasks, both end to end (from the first publish to the last one processed), in
-  interleaved rounds. The events are ``OrderConfirmedV1`` published by a script, 100 per
+  three interleaved rounds, the median of each (on this kind of machine one round in several is
+  off by 20% or more, and the median of two is their mean). The events are ``OrderConfirmedV1`` published by a script, 100 per
   transaction; its one subscriber is ``notifications.order_confirmed``, once with its handler
   replaced by a no-op in the worker (the issue's figure) and once running for real;
 - publish(): the statements it adds to a 1-INSERT transaction, and the time (Celery transport,
@@ -60,7 +61,7 @@ CONNECTION_PER_TASK = (
     "after each task, so each delivery opens a new PostgreSQL connection"
 )
 FULL: dict[str, dict[str, Any]] = {
-    "throughput": {"rounds": 2, "bare_n": 1500, "events_n": 400, "warmup": 50},
+    "throughput": {"rounds": 3, "bare_n": 1500, "events_n": 400, "warmup": 50},
     "celery-latency": {"n": 200, "gap": 0.01},
     "inprocess-latency": {"n": 300, "warmup": 20},
     "publish-cost": {"number": 200, "repeat": 7},
