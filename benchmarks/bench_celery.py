@@ -11,15 +11,16 @@ Figures:
 - throughput: events/s through outbox -> relay -> Celery -> inbox -> handler, vs tasks/s of
   bare no-op tasks, both end to end (from the first publish to the last one processed), in
   three interleaved rounds, the median of each (on this kind of machine one round in several is
-  off by 20% or more, and the median of two is their mean). The events are ``OrderConfirmedV1`` published by a script, 100 per
-  transaction; its one subscriber is ``notifications.order_confirmed``, once with its handler
-  replaced by a no-op in the worker (the issue's figure) and once running for real;
+  off by 20% or more, and the median of two is their mean). The events are ``OrderConfirmedV1``
+  published by a script, 100 per transaction; its one subscriber is
+  ``notifications.order_confirmed``, once with its handler replaced by a no-op in the worker (the
+  issue's figure) and once running for real;
 - publish(): the statements it adds to a 1-INSERT transaction, and the time (Celery transport,
   relay stopped, so nothing is delivered in the timed transactions);
 - relay latency from commit to handler start, p50 and p99: in-process (the inline drainer,
   measured to the handler's entry, against a bare 1-INSERT transaction) and Celery (measured to
-  the consumer's attempt start, ``InboxEntry.created_at``, taken just before the handler;
-  against bare Celery's apply_async -> task start). The in-process phases run after the
+  the consumer's attempt start, ``InboxEntry.created_at``: the inbox claim, made at the handler's
+  first statement; against bare Celery's apply_async -> task start). The in-process phases run after the
   relay and the workers are stopped.
 """
 

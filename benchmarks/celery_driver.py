@@ -163,7 +163,7 @@ def celery_latency(*, n: int, gap: float) -> dict[str, Any]:
     """One event per transaction, ``gap`` seconds apart, each followed (``gap`` later) by one bare
     ``bare.stamp`` task. An event's latency: its commit (``time.time()`` in an on-commit callback
     registered before ``publish``, so it runs before the relay's wake-up) to the worker starting
-    the attempt (``InboxEntry.created_at``: the time the consumer took just before the handler).
+    the attempt (``InboxEntry.created_at``: the inbox claim, at the handler's first statement).
     The bare task's: ``apply_async`` to the start of its body."""
     from django.db import transaction
 

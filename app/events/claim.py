@@ -9,6 +9,8 @@ opens the PostgreSQL transaction only with the block's first statement).
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any
 
 from django.db import transaction
@@ -25,13 +27,31 @@ class AlreadyClaimed(BaseException):
 
 
 class LazyClaim:
-    """An execute wrapper (``connection.execute_wrapper(claim)``) around the handler's atomic
-    block: runs ``claim`` once, before the first statement of the block."""
+    """Runs ``claim`` once in the handler's atomic block, before its first statement: entered
+    inside the block, it watches the statements as an execute wrapper."""
 
     def __init__(self, connection: BaseDatabaseWrapper, claim: Claim) -> None:
         self._connection = connection
         self._claim = claim
         self.claimed: bool | None = None  # None: not tried yet
+        self._watching: AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> "LazyClaim":
+        """Entered inside the handler's atomic block: claims at once when the block's transaction
+        is open already (SQLite sends BEGIN with the block: nothing to spare), else watches for
+        the first statement."""
+        if transaction_pending(self._connection):
+            self._try()
+        else:
+            self._watching = self._connection.execute_wrapper(self)
+            self._watching.__enter__()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._watching is not None:
+            self._watching.__exit__(kind, error, traceback)
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
         if self.claimed is None:

@@ -8,7 +8,6 @@ worker), so switching transports changes no semantics.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -66,7 +65,7 @@ class Consumer:
         attempt more than ``max_attempts``."""
         alias = self.alias_for_module(subscription.module)
         if first:
-            claim = partial(_insert_processed, subscription=subscription, envelope=envelope, started=timezone.now())
+            claim = partial(_insert_processed, subscription=subscription, envelope=envelope)
             outcome = self._attempt(alias, envelope, subscription, claim=claim, counted=None)
             if outcome is not None:  # None: the inbox knew it already (a replay, a racing duplicate)
                 return outcome
@@ -171,7 +170,7 @@ def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim
     lazy = LazyClaim(connection, claim)
     with handling(envelope), propagation.restored(envelope.headers):
         try:
-            with transaction.atomic(using=alias), connection.execute_wrapper(lazy):
+            with transaction.atomic(using=alias), lazy:
                 subscription.handler(envelope.data)
                 lazy.settle()
         except AlreadyClaimed:
@@ -179,16 +178,16 @@ def _handle(*, alias: str, envelope: Envelope, subscription: Subscription, claim
         return lazy.claim_alone()
 
 
-def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope, started: datetime) -> bool:
+def _insert_processed(connection: Any, *, subscription: Subscription, envelope: Envelope) -> bool:
     """A first attempt's inbox entry, counted and processed, with the handler's effects (see
-    ``_handle``); False when there is one already. ``created_at``: when the attempt started."""
+    ``_handle``); False when there is one already."""
     inbox = table(connection, InboxEntry)
-    at, created = moment(connection, timezone.now()), moment(connection, started)
+    at = moment(connection, timezone.now())
     with bookkeeping_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {inbox} (subscriber, event_id, event_type, attempts, processed_at, last_error, created_at) "
             "VALUES (%s, %s, %s, 1, %s, '', %s) ON CONFLICT (subscriber, event_id) DO NOTHING",
-            [subscription.id, param(connection, InboxEntry, "event_id", envelope.id), envelope.type, at, created],
+            [subscription.id, param(connection, InboxEntry, "event_id", envelope.id), envelope.type, at, at],
         )
         return bool(cursor.rowcount)
 

@@ -198,7 +198,7 @@ def test_a_handler_that_leaves_nothing_to_commit_gets_its_inbox_mark_alone(world
     assert consumer.process(envelope, subscription, first=True) == "duplicate"
 
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
-    assert len(calls) == 2
+    assert len(calls) == (2 if connection.vendor == "postgresql" else 1)  # see the duplicate test
     assert InboxEntry.objects.using("orders").get().processed_at is not None
     if connection.vendor == "postgresql":  # Django logs BEGIN and COMMIT; psycopg sent neither (see rows)
         assert statements == ["BEGIN", "COMMIT", "INSERT"]
@@ -255,8 +255,8 @@ def test_a_retry_waits_for_its_backoff(world) -> None:
 
 
 def test_a_duplicate_stops_at_its_handlers_first_statement(world) -> None:
-    """The claim runs just before the handler's first statement: a duplicate does no database
-    work, and a handler that catches every Exception cannot carry on past it."""
+    """The claim runs before the handler's first statement: a duplicate does no database work,
+    and a handler that catches every Exception cannot carry on past it."""
     statements_run: list[str] = []
 
     def stubborn(event) -> None:
@@ -269,5 +269,7 @@ def test_a_duplicate_stops_at_its_handlers_first_statement(world) -> None:
 
     world.subscribe("a", stubborn)
     assert first_attempt_twice(world) == ["done", "duplicate"]
-    assert statements_run == ["before", "after", "before"]
+    # PostgreSQL: the duplicate's handler stopped at its first statement; SQLite: it never started
+    # (its transaction is open from the block's start, so the claim is made at once).
+    assert statements_run in (["before", "after", "before"], ["before", "after"])
     assert Order.objects.count() == 1
