@@ -9,9 +9,10 @@ is done by ``benchmarks.celery_driver`` processes; see there for each method.
 
 Figures:
 - throughput: events/s through outbox -> relay -> Celery -> inbox -> handler, vs tasks/s of
-  bare no-op tasks, both end to end (from the first publish to the last one processed), in
-  three interleaved rounds, the median of each (on this kind of machine one round in several is
-  off by 20% or more, and the median of two is their mean). The events are ``OrderConfirmedV1``
+  bare no-op tasks, both end to end (from the first publish to the last one processed), the
+  same number of items in each, in five interleaved rounds, the median of each (on this kind of
+  machine one round in several is off by 20% or more, and the speed of the machine drifts by as
+  much within minutes: the per-round figures are in the details). The events are ``OrderConfirmedV1``
   published by a script, 100 per transaction; its one subscriber is
   ``notifications.order_confirmed``, once with its handler replaced by a no-op in the worker (the
   issue's figure) and once running for real;
@@ -62,13 +63,13 @@ CONNECTION_PER_TASK = (
     "after each task, so each delivery opens a new PostgreSQL connection"
 )
 FULL: dict[str, dict[str, Any]] = {
-    "throughput": {"rounds": 3, "bare_n": 1500, "events_n": 400, "warmup": 50},
+    "throughput": {"rounds": 5, "n": 1000, "warmup": 50},
     "celery-latency": {"n": 200, "gap": 0.01},
     "inprocess-latency": {"n": 300, "warmup": 20},
     "publish-cost": {"number": 200, "repeat": 7},
 }
 QUICK: dict[str, dict[str, Any]] = {
-    "throughput": {"rounds": 1, "bare_n": 200, "events_n": 60, "warmup": 10},
+    "throughput": {"rounds": 1, "n": 100, "warmup": 10},
     "celery-latency": {"n": 30, "gap": 0.01},
     "inprocess-latency": {"n": 40, "warmup": 5},
     "publish-cost": {"number": 40, "repeat": 3},

@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 
 from opentelemetry import context, trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -163,13 +163,3 @@ def outside_any_trace() -> Iterator[None]:
         yield
     finally:
         context.detach(token)
-
-
-def untraced() -> AbstractContextManager[None]:
-    """Instrumented libraries make no spans inside the block (they check OpenTelemetry's
-    suppression flag): for statements that a span of ours already accounts for."""
-    if not ENABLED:
-        return nullcontext()
-    from opentelemetry.instrumentation.utils import suppress_instrumentation
-
-    return suppress_instrumentation()

@@ -1,6 +1,9 @@
-"""The Celery transport's batches against a real redis-server of the test's own."""
+"""The Celery transport against real brokers: batches on a redis-server of the test's own, and
+the declaration of a module's queue on RabbitMQ (the shared server: the test's queue is its own)."""
 
+import os
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +20,7 @@ from tests.integration.processes import RedisServer, free_port
 pytestmark = pytest.mark.integration
 
 SUBSCRIPTION = Subscription(id="orders.stock_reserved", event_type=StockReservedV1, handler=lambda event: None)
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def broker_app(url: str) -> Celery:
@@ -36,9 +40,24 @@ def transport(redis_server: RedisServer) -> Iterator[CeleryTransport]:
     app.close()
 
 
-def send(transport: CeleryTransport, count: int = 1) -> None:
+@pytest.fixture
+def rabbitmq() -> Iterator[Celery]:
+    """An app on RabbitMQ. Not a service the project needs (its broker is Redis): the test is
+    skipped, with the reason, where none is running."""
+    app = broker_app(RABBITMQ_URL)
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as error:
+        app.close()
+        pytest.skip(f"no RabbitMQ at {RABBITMQ_URL} (TEST_RABBITMQ_URL): {error}")
+    yield app
+    app.close()
+
+
+def send(transport: CeleryTransport, count: int = 1, subscription: Subscription = SUBSCRIPTION) -> None:
     for _ in range(count):
-        transport.send(wire=Envelope(data=reserved()).to_wire(), subscription=SUBSCRIPTION, fresh=True)
+        transport.send(wire=Envelope(data=reserved()).to_wire(), subscription=subscription, fresh=True)
 
 
 def test_a_batch_reaches_the_broker_when_it_ends(transport: CeleryTransport, redis_server: RedisServer) -> None:
@@ -89,3 +108,50 @@ def test_a_broker_that_is_not_there_fails_the_send_at_once() -> None:
         send(transport)
     assert time.monotonic() - started < 10
     app.close()
+
+
+def test_sends_after_the_broker_restarted_reach_it(transport: CeleryTransport, redis_server: RedisServer) -> None:
+    """The restart costs the producer its channel: the queue it declared there is declared anew."""
+    send(transport)
+    redis_server.kill()
+    redis_server.start()  # empty: this Redis keeps nothing on disk
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            send(transport)
+            break
+        except TransportUnavailableError:  # the first send after the restart may find the old connection
+            assert time.monotonic() < deadline, "the transport never reached the restarted broker"
+    with transport.batch():
+        send(transport, 2)
+    assert redis_server.client().llen("orders") == 3
+
+
+def test_the_first_send_to_a_module_declares_its_queue_where_undeclared_queues_drop_messages(
+    rabbitmq: Celery,
+) -> None:
+    """RabbitMQ drops a message routed to a queue that nobody declared: the relay may send to a
+    module before any of its workers has started (and declared the queue)."""
+    module = f"transporttest{uuid.uuid4().hex[:12]}"
+    subscription = Subscription(id=f"{module}.handler", event_type=StockReservedV1, handler=lambda event: None)
+    transport = CeleryTransport(rabbitmq)
+    with rabbitmq.connection_for_write() as connection:
+        channel = connection.default_channel
+        try:
+            send(transport, subscription=subscription)
+            with transport.batch():
+                send(transport, 2, subscription=subscription)
+            assert waiting_in(channel, module) == 3
+        finally:
+            channel.queue_delete(queue=module)
+
+
+def waiting_in(channel: object, queue: str, expected: int = 3, timeout: float = 5) -> int:
+    """Messages in ``queue`` once ``expected`` are there, or after ``timeout`` (an AMQP publish
+    is asynchronous: this connection may ask before the broker has routed the last one)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, waiting, _ = channel.queue_declare(queue=queue, passive=True)  # type: ignore[attr-defined]
+        if waiting >= expected or time.monotonic() > deadline:
+            return int(waiting)
+        time.sleep(0.02)
